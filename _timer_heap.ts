@@ -1,0 +1,76 @@
+// A binary min-heap of timers ordered by (deadline, scheduling order): the loop's one place that knows which
+// timer is next, so the loop needs a single host timer however many sleeps are pending. Equal deadlines come out
+// in the order they were scheduled (FIFO), as CPython's heapq of (when, seq) handles.
+
+import type { TimerHandle } from "./handle.ts";
+
+function before(a: TimerHandle, b: TimerHandle): boolean {
+  const aWhen = a.when();
+  const bWhen = b.when();
+  return aWhen < bWhen || (aWhen === bWhen && a._sequence < b._sequence);
+}
+
+/** Min-heap of timer handles. */
+export class TimerHeap {
+  #items: TimerHandle[] = [];
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  peek(): TimerHandle | undefined {
+    return this.#items[0];
+  }
+
+  push(timer: TimerHandle): void {
+    const items = this.#items;
+    let index = items.length;
+    items.push(timer);
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!before(timer, items[parent])) break;
+      items[index] = items[parent];
+      index = parent;
+    }
+    items[index] = timer;
+  }
+
+  pop(): TimerHandle | undefined {
+    const items = this.#items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last !== undefined) this.#siftDown(last, 0);
+    return top;
+  }
+
+  /** Drops the cancelled timers and rebuilds the heap (cheaper than popping them one by one). */
+  removeCancelled(): void {
+    const kept = this.#items.filter((timer) => {
+      if (!timer.cancelled()) return true;
+      timer._scheduled = false;
+      return false;
+    });
+    this.#items = kept;
+    for (let index = (kept.length >> 1) - 1; index >= 0; index--) this.#siftDown(kept[index], index);
+  }
+
+  clear(): void {
+    for (const timer of this.#items) timer._scheduled = false;
+    this.#items = [];
+  }
+
+  #siftDown(timer: TimerHandle, start: number): void {
+    const items = this.#items;
+    const length = items.length;
+    let index = start;
+    for (;;) {
+      let child = 2 * index + 1;
+      if (child >= length) break;
+      if (child + 1 < length && before(items[child + 1], items[child])) child++;
+      if (!before(items[child], timer)) break;
+      items[index] = items[child];
+      index = child;
+    }
+    items[index] = timer;
+  }
+}

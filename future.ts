@@ -1,0 +1,740 @@
+/**
+ * `Future`: the small state machine everything else is built on (Python's `asyncio.Future`).
+ *
+ * A future is pending until it gets a result, an exception, or is cancelled; then it runs its done-callbacks
+ * through its loop's `callSoon`, in the order they were added. It is awaitable (`await fut`) in async-function
+ * coroutines and iterable (`yield* fut`) in generator coroutines.
+ *
+ * @example Settle a future from a callback and await it
+ * ```ts
+ * import { Future } from "./future.ts";
+ * import { newEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const fut = new Future<string>({ loop });
+ * loop.callSoon(() => fut.setResult("ready"));
+ * assert.equal(await loop.runUntilComplete(fut), "ready");
+ * loop.close();
+ * ```
+ *
+ * @module
+ */
+
+import { currentOrNewLoop, taskContext } from "./_current.ts";
+import { describe } from "./_describe.ts";
+import { CancelledError, InvalidStateError } from "./errors.ts";
+import type { EventLoop } from "./loop.ts";
+
+export { CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
+
+const PENDING = 0;
+const FINISHED = 1;
+const CANCELLED = 2;
+
+/** A done-callback: called with the future once it is done. */
+export type DoneCallback<T> = (future: Future<T>) => void;
+
+/** Options of `new Future()`. */
+export interface FutureOptions {
+  /** The loop the future belongs to; by default the running loop, else the thread's event loop. */
+  loop?: EventLoop;
+}
+
+/**
+ * Something `await` accepts: a promise, a future, any object with a `then` method.
+ *
+ * @typeParam T The type it resolves to.
+ */
+export interface Thenable<T> {
+  /** Calls `onFulfilled` with the value, or `onRejected` with the error. */
+  // deno-lint-ignore no-explicit-any
+  then(onFulfilled: (value: T) => any, onRejected: (reason: any) => any): unknown;
+}
+
+/**
+ * What both kinds of coroutine can wait on: `await x` in an async function, `yield* x` in a generator. Futures,
+ * tasks and `sleep()` are awaitables.
+ *
+ * @typeParam T The type of the result.
+ */
+export interface Awaitable<T> extends Thenable<T> {
+  /** Lets a generator coroutine delegate to it: `const value = yield* x;`. */
+  [Symbol.iterator](): Iterator<unknown, T, unknown>;
+}
+
+/** The state names a future reports through `state`. */
+export type FutureState = "pending" | "running" | "done" | "cancelled";
+
+// A failed future whose exception nobody looked at is reported when it is garbage-collected, as CPython's
+// "Future exception was never retrieved" from `__del__`.
+interface Unretrieved {
+  loop: EventLoop;
+  exception: unknown;
+  what: string;
+}
+const unretrievedExceptions = new FinalizationRegistry<Unretrieved>((held) => {
+  held.loop.callExceptionHandler({ message: `${held.what} exception was never retrieved`, exception: held.exception });
+});
+
+/**
+ * The outcome of an asynchronous operation, set once (Python's `asyncio.Future`).
+ *
+ * Await it in an async function (`await fut`) or delegate to it in a generator coroutine (`yield* fut`). Unlike a
+ * promise it can be cancelled, and its callbacks run on its event loop, one loop iteration after it is done.
+ *
+ * `then` exists so that `await` works; it registers the awaiter and returns nothing. To chain callbacks on a
+ * future, use `addDoneCallback`, or `Promise.resolve(fut).then(…)`.
+ *
+ * @typeParam T The type of the result.
+ *
+ * @example A future's result, exception and done-callbacks
+ * ```ts
+ * import { Future } from "./future.ts";
+ * import { newEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const fut = loop.createFuture<number>();
+ * const seen: number[] = [];
+ * fut.addDoneCallback((f) => seen.push(f.result()));
+ * fut.setResult(42);
+ * assert.equal(fut.done(), true);
+ * await loop.runUntilComplete(fut);
+ * assert.deepEqual(seen, [42]);
+ * loop.close();
+ * ```
+ */
+export class Future<T = unknown> implements Awaitable<T> {
+  #loop: EventLoop;
+  #state: number = PENDING;
+  #result: T | undefined = undefined;
+  #exception: unknown = undefined;
+  #cancelMessage: string | undefined = undefined;
+  #cancelledError: CancelledError | null = null;
+  #exceptionRetrieved = false;
+  // Done-callbacks as (function, argument) pairs: the first inline, the rest in an array, because almost every
+  // future has exactly one (the task awaiting it) and an array per future would be garbage on the hot path.
+  #firstCallback: ((arg: never) => void) | null = null;
+  #firstArgument: unknown = undefined;
+  #moreCallbacks: unknown[] | null = null;
+  #iterator: FutureIterator<T> | null = null;
+
+  /**
+   * Makes a pending future.
+   *
+   * @param options `loop`: the loop it belongs to (default: the running loop, else the thread's event loop).
+   */
+  constructor(options?: FutureOptions) {
+    this.#loop = options?.loop ?? currentOrNewLoop();
+  }
+
+  /** The loop this future belongs to.
+   *
+   * @returns The future's event loop.
+   *
+   * @example
+   * ```ts
+   * import { Future } from "./future.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * assert.equal(new Future({ loop }).getLoop(), loop);
+   * loop.close();
+   * ```
+   */
+  getLoop(): EventLoop {
+    return this.#loop;
+  }
+
+  /**
+   * Whether the future is done: it has a result, an exception, or was cancelled.
+   *
+   * @returns True once the future left the pending state.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture<number>();
+   * assert.equal(fut.done(), false);
+   * fut.setResult(1);
+   * assert.equal(fut.done(), true);
+   * loop.close();
+   * ```
+   */
+  done(): boolean {
+    return this.#state !== PENDING;
+  }
+
+  /**
+   * Whether the future was cancelled.
+   *
+   * @returns True if `cancel()` ended it.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture();
+   * fut.cancel();
+   * assert.equal(fut.cancelled(), true);
+   * loop.close();
+   * ```
+   */
+  cancelled(): boolean {
+    return this.#state === CANCELLED;
+  }
+
+  /**
+   * The state of the future: `"pending"`, `"done"` or `"cancelled"` (a task also reports `"running"` once its
+   * coroutine has started).
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture();
+   * assert.equal(fut.state, "pending");
+   * fut.cancel();
+   * assert.equal(fut.state, "cancelled");
+   * loop.close();
+   * ```
+   */
+  get state(): FutureState {
+    return this.#state === PENDING ? "pending" : this.#state === FINISHED ? "done" : "cancelled";
+  }
+
+  /**
+   * The result of the future.
+   *
+   * @returns The value given to `setResult`.
+   * @throws {InvalidStateError} If the future is still pending.
+   * @throws {CancelledError} If it was cancelled.
+   * @throws The exception given to `setException`, if it failed.
+   *
+   * @example
+   * ```ts
+   * import { InvalidStateError } from "./future.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture<string>();
+   * assert.throws(() => fut.result(), InvalidStateError);
+   * fut.setResult("ok");
+   * assert.equal(fut.result(), "ok");
+   * loop.close();
+   * ```
+   */
+  result(): T {
+    if (this.#state === FINISHED) {
+      if (this.#exception !== undefined) {
+        this.#markRetrieved();
+        throw this.#exception;
+      }
+      return this.#result as T;
+    }
+    if (this.#state === CANCELLED) throw this._makeCancelledError();
+    throw new InvalidStateError(`Result is not ready: ${this} is still pending`);
+  }
+
+  /**
+   * The exception of the future, or `undefined` if it succeeded.
+   *
+   * @returns The exception given to `setException`, else `undefined`.
+   * @throws {InvalidStateError} If the future is still pending.
+   * @throws {CancelledError} If it was cancelled.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture();
+   * fut.setException(new RangeError("bad"));
+   * assert.ok(fut.exception() instanceof RangeError);
+   * loop.close();
+   * ```
+   */
+  exception(): unknown {
+    if (this.#state === FINISHED) {
+      this.#markRetrieved();
+      return this.#exception;
+    }
+    if (this.#state === CANCELLED) throw this._makeCancelledError();
+    throw new InvalidStateError(`Exception is not set: ${this} is still pending`);
+  }
+
+  /**
+   * Marks the future done with a result and schedules its done-callbacks.
+   *
+   * @param value The result.
+   * @throws {InvalidStateError} If the future is already done.
+   *
+   * @example
+   * ```ts
+   * import { InvalidStateError } from "./future.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture<number>();
+   * fut.setResult(1);
+   * assert.throws(() => fut.setResult(2), InvalidStateError);
+   * assert.equal(fut.result(), 1);
+   * loop.close();
+   * ```
+   */
+  setResult(value: T): void {
+    if (this.#state !== PENDING) {
+      throw new InvalidStateError(`Cannot set the result of ${this} to ${describe(value)}: it is already done`);
+    }
+    this._resolve(value);
+  }
+
+  /**
+   * Marks the future done with an exception and schedules its done-callbacks.
+   *
+   * @param exception The exception (anything but `undefined`; a `CancelledError` is refused, as in CPython: use
+   * `cancel()`).
+   * @throws {InvalidStateError} If the future is already done.
+   * @throws {TypeError} If the exception is `undefined` or a `CancelledError`.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture();
+   * fut.setException(new Error("boom"));
+   * assert.throws(() => fut.result(), /boom/);
+   * loop.close();
+   * ```
+   */
+  setException(exception: unknown): void {
+    if (this.#state !== PENDING) {
+      throw new InvalidStateError(
+        `Cannot set the exception of ${this} to ${describe(exception)}: it is already done`,
+      );
+    }
+    if (exception === undefined) throw new TypeError("Cannot set an exception of undefined: pass an Error");
+    if (exception instanceof CancelledError) {
+      throw new TypeError("Cannot set a CancelledError as the exception of a future: call cancel() instead");
+    }
+    this._reject(exception);
+  }
+
+  /**
+   * Cancels the future: if pending, it becomes cancelled and its done-callbacks are scheduled.
+   *
+   * @param message The message of the `CancelledError` that awaiting the future will raise.
+   * @returns False if the future was already done, true otherwise.
+   *
+   * @example
+   * ```ts
+   * import { CancelledError } from "./future.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture();
+   * assert.equal(fut.cancel("no longer needed"), true);
+   * assert.equal(fut.cancel(), false);
+   * assert.throws(() => fut.result(), (e) => e instanceof CancelledError && e.message === "no longer needed");
+   * loop.close();
+   * ```
+   */
+  cancel(message?: string): boolean {
+    if (this.#state !== PENDING) return false;
+    this._markCancelled(message);
+    return true;
+  }
+
+  /**
+   * Adds a callback to run (through `loop.callSoon`) when the future is done; at once-scheduled if it already is.
+   * Callbacks run in the order they were added.
+   *
+   * @param callback Called with the future.
+   * @throws {TypeError} If `callback` is not a function.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture<string>();
+   * const order: string[] = [];
+   * fut.addDoneCallback(() => order.push("first"));
+   * fut.addDoneCallback(() => order.push("second"));
+   * fut.setResult("x");
+   * await loop.runUntilComplete(fut);
+   * assert.deepEqual(order, ["first", "second"]);
+   * loop.close();
+   * ```
+   */
+  addDoneCallback(callback: DoneCallback<T>): void {
+    if (typeof callback !== "function") {
+      throw new TypeError(`Cannot add a done-callback: expected a function, received ${describe(callback)}`);
+    }
+    this._addCallback(callback as (arg: never) => void, this);
+  }
+
+  /**
+   * Removes every registration of `callback`.
+   *
+   * @param callback The callback given to `addDoneCallback`.
+   * @returns How many registrations were removed.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture();
+   * const callback = () => {};
+   * fut.addDoneCallback(callback);
+   * fut.addDoneCallback(callback);
+   * assert.equal(fut.removeDoneCallback(callback), 2);
+   * loop.close();
+   * ```
+   */
+  removeDoneCallback(callback: DoneCallback<T>): number {
+    let removed = 0;
+    const kept: unknown[] = [];
+    if (this.#firstCallback !== null) {
+      if (this.#firstCallback === callback && this.#firstArgument === this) removed++;
+      else kept.push(this.#firstCallback, this.#firstArgument);
+    }
+    const more = this.#moreCallbacks;
+    if (more !== null) {
+      for (let i = 0; i < more.length; i += 2) {
+        if (more[i] === callback && more[i + 1] === this) removed++;
+        else kept.push(more[i], more[i + 1]);
+      }
+    }
+    if (removed > 0) {
+      this.#firstCallback = (kept[0] as (arg: never) => void) ?? null;
+      this.#firstArgument = kept[1];
+      this.#moreCallbacks = kept.length > 2 ? kept.slice(2) : null;
+    }
+    return removed;
+  }
+
+  /**
+   * Lets `await fut` work. Inside a task it registers the task as waiting on this future (so that cancelling the
+   * task cancels this await); elsewhere it calls back once the future is done. It returns nothing: chain with
+   * `Promise.resolve(fut).then(…)`.
+   *
+   * @param onFulfilled Called with the result.
+   * @param onRejected Called with the exception (a `CancelledError` if the future was cancelled).
+   *
+   * @example Awaiting a future
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture<number>();
+   * const task = loop.createTask(async () => (await fut) + 1);
+   * loop.callSoon(() => fut.setResult(1));
+   * assert.equal(await loop.runUntilComplete(task), 2);
+   * loop.close();
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
+    const task = taskContext.getStore();
+    if (task !== undefined && typeof onFulfilled === "function" && typeof onRejected === "function") {
+      if (task._awaitFuture(this as Future<unknown>, onFulfilled, onRejected)) return;
+    }
+    this.#thenOutsideTask(onFulfilled, onRejected);
+  }
+
+  #thenOutsideTask(
+    onFulfilled: ((value: T) => unknown) | null | undefined,
+    onRejected: ((reason: unknown) => unknown) | null | undefined,
+  ): void {
+    const settle = () => {
+      if (this.#state === FINISHED && this.#exception === undefined) {
+        if (typeof onFulfilled === "function") onFulfilled(this.#result as T);
+        return;
+      }
+      if (typeof onRejected !== "function") return;
+      let reason: unknown;
+      try {
+        this.result();
+      } catch (error) {
+        reason = error;
+      }
+      onRejected(reason);
+    };
+    if (this.#state !== PENDING) {
+      queueMicrotask(settle);
+    } else if (this.#loop.isClosed()) {
+      const error = new InvalidStateError(`Cannot await ${this}: its event loop is closed, so it can never finish`);
+      queueMicrotask(() => typeof onRejected === "function" && onRejected(error));
+    } else {
+      this._addCallback(settle, undefined);
+    }
+  }
+
+  /**
+   * Lets generator coroutines delegate to the future: `const value = yield* fut;`.
+   *
+   * @returns An iterator that yields the future while it is pending and returns its result.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture<number>();
+   * const task = loop.createTask(function* () {
+   *   return (yield* fut) * 2;
+   * }());
+   * loop.callSoon(() => fut.setResult(21));
+   * assert.equal(await loop.runUntilComplete(task), 42);
+   * loop.close();
+   * ```
+   */
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    return this.#iterator ??= new FutureIterator(this);
+  }
+
+  /**
+   * A readable description, as CPython's repr: `<Future pending>`, `<Future finished result=1>`.
+   *
+   * @returns The description.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const fut = loop.createFuture<number>();
+   * assert.equal(String(fut), "<Future pending>");
+   * fut.setResult(1);
+   * assert.equal(String(fut), "<Future finished result=1>");
+   * loop.close();
+   * ```
+   */
+  toString(): string {
+    return `<${this.constructor.name} ${this._describeState()}>`;
+  }
+
+  /** @ignore The state part of `toString()`, shared with Task. */
+  _describeState(): string {
+    if (this.#state === PENDING) return "pending";
+    if (this.#state === CANCELLED) return "cancelled";
+    if (this.#exception !== undefined) return `finished exception=${describeError(this.#exception)}`;
+    return `finished result=${describe(this.#result)}`;
+  }
+
+  /** @ignore Sets the result without the state check (the check is the caller's). */
+  _resolve(value: T): void {
+    this.#result = value;
+    this.#state = FINISHED;
+    this.#scheduleCallbacks();
+  }
+
+  /** @ignore Sets the exception without the state check (the check is the caller's). */
+  _reject(exception: unknown): void {
+    this.#exception = exception;
+    this.#state = FINISHED;
+    unretrievedExceptions.register(this, { loop: this.#loop, exception, what: this.constructor.name }, this);
+    this.#loop._trackUnretrieved(this as Future<unknown>, true);
+    this.#scheduleCallbacks();
+  }
+
+  /** @ignore Marks the future cancelled (a task passes the `CancelledError` its coroutine raised). */
+  _markCancelled(message: string | undefined, error?: CancelledError): void {
+    this.#state = CANCELLED;
+    this.#cancelMessage = message;
+    this.#cancelledError = error ?? null;
+    this.#scheduleCallbacks();
+  }
+
+  /** @ignore The `CancelledError` that awaiting this cancelled future raises. */
+  _makeCancelledError(): CancelledError {
+    return this.#cancelledError ??= new CancelledError(this.#cancelMessage);
+  }
+
+  /** @ignore Whether the future failed, without marking the exception retrieved. */
+  _failed(): boolean {
+    return this.#state === FINISHED && this.#exception !== undefined;
+  }
+
+  /** @ignore Adds a (function, argument) done-callback: the form tasks and combinators use. */
+  _addCallback(callback: (arg: never) => void, argument: unknown): void {
+    if (this.#state !== PENDING) {
+      this.#loop._schedule(callback, argument);
+    } else if (this.#firstCallback === null && this.#moreCallbacks === null) {
+      this.#firstCallback = callback;
+      this.#firstArgument = argument;
+    } else {
+      (this.#moreCallbacks ??= []).push(callback, argument);
+    }
+  }
+
+  /** @ignore Removes one (function, argument) done-callback, as a task does when it stops waiting. */
+  _removeCallback(callback: (arg: never) => void, argument: unknown): void {
+    if (this.#firstCallback === callback && this.#firstArgument === argument) {
+      this.#firstCallback = null;
+      this.#firstArgument = undefined;
+      return;
+    }
+    const more = this.#moreCallbacks;
+    if (more === null) return;
+    for (let i = 0; i < more.length; i += 2) {
+      if (more[i] === callback && more[i + 1] === argument) {
+        more.splice(i, 2);
+        return;
+      }
+    }
+  }
+
+  #markRetrieved(): void {
+    if (this.#exceptionRetrieved) return;
+    this.#exceptionRetrieved = true;
+    unretrievedExceptions.unregister(this);
+    this.#loop._trackUnretrieved(this as Future<unknown>, false);
+  }
+
+  #scheduleCallbacks(): void {
+    const first = this.#firstCallback;
+    const firstArgument = this.#firstArgument;
+    const more = this.#moreCallbacks;
+    this.#firstCallback = null;
+    this.#firstArgument = undefined;
+    this.#moreCallbacks = null;
+    if (first !== null) this.#loop._schedule(first, firstArgument);
+    if (more !== null) {
+      for (let i = 0; i < more.length; i += 2) {
+        this.#loop._schedule(more[i] as (arg: never) => void, more[i + 1]);
+      }
+    }
+  }
+}
+
+/** Describes an exception for a repr: its name and message. */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}(${JSON.stringify(error.message)})`;
+  return describe(error);
+}
+
+// The iterator behind `yield* fut`. It is stateless — while the future is pending it yields the future, once it
+// is done it returns the result — because a task only resumes a generator when the future it yielded is done.
+// That lets one iterator per future serve every task that delegates to it.
+class FutureIterator<T> implements Iterator<unknown, T, unknown> {
+  #future: Future<T>;
+  #pending: IteratorResult<unknown, T>;
+  constructor(future: Future<T>) {
+    this.#future = future;
+    this.#pending = { value: future, done: false };
+  }
+  next(): IteratorResult<unknown, T> {
+    if (!this.#future.done()) return this.#pending;
+    return { value: this.#future.result(), done: true };
+  }
+  // The task resumes a generator with `throw` when the awaited future failed or the task was cancelled; the
+  // error must surface at the `yield*` in the generator, so it passes straight through.
+  throw(error: unknown): IteratorResult<unknown, T> {
+    throw error;
+  }
+  return(value: T): IteratorResult<unknown, T> {
+    return { value, done: true };
+  }
+}
+
+/**
+ * Whether `value` is an asyncio `Future` (a `Task` is one too).
+ *
+ * @param value Anything.
+ * @returns True for futures and tasks.
+ *
+ * @example
+ * ```ts
+ * import { isFuture } from "./future.ts";
+ * import { newEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * assert.equal(isFuture(loop.createFuture()), true);
+ * assert.equal(isFuture(Promise.resolve(1)), false);
+ * loop.close();
+ * ```
+ */
+export function isFuture(value: unknown): value is Future<unknown> {
+  return value instanceof Future;
+}
+
+/**
+ * Wraps an awaitable that is not an asyncio future — a promise, or a concurrent future from another thread — in a
+ * `Future` of `loop` (Python's `asyncio.wrap_future`). Cancelling the wrapper calls the source's `cancel()` if it
+ * has one. A `Future` is returned as it is.
+ *
+ * @typeParam T The type of the result.
+ * @param source The awaitable to wrap.
+ * @param loop The loop of the new future (default: the running loop, else the thread's event loop).
+ * @returns A future that settles as the source does.
+ * @throws {TypeError} If `source` is not awaitable.
+ *
+ * @example
+ * ```ts
+ * import { wrapFuture } from "./future.ts";
+ * import { newEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const fut = wrapFuture(Promise.resolve("from a promise"), loop);
+ * assert.equal(await loop.runUntilComplete(fut), "from a promise");
+ * loop.close();
+ * ```
+ */
+export function wrapFuture<T>(source: Thenable<T>, loop?: EventLoop): Future<T> {
+  if (source instanceof Future) {
+    if (loop !== undefined && source.getLoop() !== loop) {
+      throw new TypeError(`Cannot wrap ${source}: it belongs to another event loop`);
+    }
+    return source;
+  }
+  if (source === null || typeof (source as { then?: unknown })?.then !== "function") {
+    throw new TypeError(`Cannot wrap ${describe(source)}: expected a promise or another awaitable`);
+  }
+  const future = new Future<T>({ loop });
+  const target = future.getLoop();
+  const cancellable = source as unknown as { cancel?: () => unknown };
+  if (typeof cancellable.cancel === "function") {
+    future.addDoneCallback((f) => {
+      if (f.cancelled()) cancellable.cancel!();
+    });
+  }
+  source.then(
+    (value) => {
+      if (!future.done() && !target.isClosed()) target.callSoonThreadsafe(() => !future.done() && future.setResult(value));
+    },
+    (error) => {
+      if (future.done() || target.isClosed()) return;
+      target.callSoonThreadsafe(() => {
+        if (future.done()) return;
+        if (error instanceof CancelledError) future.cancel(error.message);
+        else future.setException(error);
+      });
+    },
+  );
+  return future;
+}

@@ -1,0 +1,1095 @@
+/**
+ * `EventLoop`: runs callbacks, timers and tasks (Python's asyncio event loop), plus the functions that find the
+ * thread's loop.
+ *
+ * One loop iteration, as CPython's `_run_once`: move the timers that are due into the ready queue, then run
+ * exactly the callbacks that were ready when the iteration began — callbacks scheduled meanwhile run in the next
+ * iteration. Between iterations the loop gives the thread back to Deno (a macrotask per iteration), so host
+ * timers, I/O and worker messages are never starved. All pending timers share one host timer, set for the
+ * earliest deadline. Callbacks only run while the loop runs (`runUntilComplete`, `runForever`).
+ *
+ * Durations are milliseconds; `time()` is the loop's clock in milliseconds.
+ *
+ * @example Callbacks and timers
+ * ```ts
+ * import { newEventLoop } from "./loop.ts";
+ * import { VirtualClock } from "./virtual_clock.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop({ clock: new VirtualClock() });
+ * const order: string[] = [];
+ * loop.callLater(20, () => { order.push("later"); loop.stop(); });
+ * loop.callSoon(() => order.push("soon"));
+ * await loop.runForever();
+ * assert.deepEqual(order, ["soon", "later"]);
+ * loop.close();
+ * ```
+ *
+ * @module
+ */
+
+import { clearImmediate, setImmediate } from "node:timers";
+import {
+  currentLoop,
+  currentOrNewLoop,
+  runningLoop,
+  setCurrentLoop,
+  setLoopFactory,
+  setRunningLoop,
+  taskContext,
+} from "./_current.ts";
+import { describe } from "./_describe.ts";
+import { TimerHeap } from "./_timer_heap.ts";
+import { InvalidStateError } from "./errors.ts";
+import { Future } from "./future.ts";
+import { Handle, TimerHandle } from "./handle.ts";
+import { type Coroutine, ensureFuture, Task, type TaskOptions } from "./task.ts";
+import type { Clock } from "./virtual_clock.ts";
+
+export type { Clock } from "./virtual_clock.ts";
+export { Handle, TimerHandle } from "./handle.ts";
+
+/** Options of `newEventLoop()`. */
+export interface EventLoopOptions {
+  /** The clock the loop reads (default: `performance.now()`); a `VirtualClock` makes time jump when idle. */
+  clock?: Clock;
+  /** Start in debug mode (see `setDebug`). */
+  debug?: boolean;
+}
+
+/** What the exception handler is told (Python's exception-handler context). */
+export interface ExceptionContext {
+  /** What happened. */
+  message: string;
+  /** The exception, when there is one. */
+  exception?: unknown;
+  /** The future concerned, if any. */
+  future?: Future<unknown>;
+  /** The task concerned, if any. */
+  task?: Task<unknown>;
+  /** The handle concerned, if any. */
+  handle?: Handle;
+  /** Anything else a caller adds. */
+  [key: string]: unknown;
+}
+
+/** A loop's exception handler: `handler(loop, context)`. */
+export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+
+/** Something that runs functions elsewhere: what `runInExecutor` hands work to (threads.ts provides pools). */
+export interface Executor {
+  /** Starts `fn(...args)` and returns an awaitable of its result. */
+  // deno-lint-ignore no-explicit-any
+  submit(fn: any, ...args: any[]): PromiseLike<unknown>;
+  /** Stops accepting work; with `wait`, resolves once running work has finished. */
+  shutdown(options?: { wait?: boolean; cancelFutures?: boolean }): unknown;
+}
+
+const systemClock: Clock = { now: () => performance.now() };
+
+// The clock's resolution: a timer due within this much of now counts as due, as CPython's `_clock_resolution`.
+const CLOCK_RESOLUTION_MS = 0.001;
+
+// Timers cancelled in bulk are removed from the heap all at once when they outnumber the live ones (CPython's
+// `_MIN_SCHEDULED_TIMER_HANDLES` / `_MIN_CANCELLED_TIMER_HANDLES_FRACTION`).
+const MIN_CANCELLED_TIMERS_FOR_CLEANUP = 100;
+
+let nextLoopId = 1;
+
+/**
+ * An asyncio event loop.
+ *
+ * @example Run a coroutine to completion
+ * ```ts
+ * import { newEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const task = loop.createTask(async () => "OK");
+ * assert.equal(await loop.runUntilComplete(task), "OK");
+ * assert.equal(task.done(), true);
+ * loop.close();
+ * ```
+ */
+export class EventLoop {
+  /** A number that identifies the loop in messages (Python's `id(loop)` in the tutorial's output). */
+  readonly id: number = nextLoopId++;
+  /** In debug mode, a callback that runs longer than this (ms) is reported. Default 100 ms, as CPython. */
+  slowCallbackDuration = 100;
+
+  #clock: Clock;
+  // The ready queue as flat (function, argument) pairs: no Handle is allocated for the loop's own callbacks
+  // (task steps, wake-ups), only for user `callSoon`s. Two arrays swap roles each iteration.
+  #ready: unknown[] = [];
+  #spare: unknown[] = [];
+  #timers = new TimerHeap();
+  #timerSequence = 0;
+  #cancelledTimers = 0;
+  #running = false;
+  #stopping = false;
+  #closed = false;
+  #inIteration = false;
+  #debug = false;
+  #exceptionHandler: ExceptionHandler | null = null;
+  #immediate: ReturnType<typeof setImmediate> | null = null;
+  #hostTimer: ReturnType<typeof setTimeout> | null = null;
+  #hostTimerDeadline = Infinity;
+  #runFinished: (() => void) | null = null;
+  #defaultExecutor: Executor | null = null;
+  #unretrieved = new Set<Future<unknown>>();
+  /** @ignore The loop's pending tasks (`allTasks()`). */
+  readonly _tasks: Set<Task<unknown>> = new Set();
+
+  /**
+   * Makes a loop; `newEventLoop()` is the usual way.
+   *
+   * @param options `clock` and `debug`.
+   */
+  constructor(options?: EventLoopOptions) {
+    const clock = options?.clock ?? systemClock;
+    if (clock === null || typeof clock !== "object" || typeof clock.now !== "function") {
+      throw new TypeError(`Cannot make an event loop: clock must have a now() method, received ${describe(clock)}`);
+    }
+    this.#clock = clock;
+    this.#debug = options?.debug === true;
+  }
+
+  /**
+   * The loop's time in milliseconds, from its clock (monotonic; only differences matter).
+   *
+   * @returns The current loop time.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import { VirtualClock } from "./virtual_clock.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop({ clock: new VirtualClock(7) });
+   * assert.equal(loop.time(), 7);
+   * loop.close();
+   * ```
+   */
+  time(): number {
+    return this.#clock.now();
+  }
+
+  /**
+   * Schedules `callback(...args)` for the next loop iteration. Callbacks run in the order they were scheduled.
+   *
+   * @param callback The function to call.
+   * @param args Its arguments.
+   * @returns A handle to cancel the call.
+   * @throws {TypeError} If `callback` is not a function.
+   * @throws {InvalidStateError} If the loop is closed.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const seen: number[] = [];
+   * loop.callSoon((a: number, b: number) => seen.push(a, b), 1, 2);
+   * loop.callSoon(() => loop.stop());
+   * await loop.runForever();
+   * assert.deepEqual(seen, [1, 2]);
+   * loop.close();
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  callSoon<A extends any[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    this.#checkCallback(callback, "callSoon");
+    this.#checkOpen();
+    const handle = new Handle(callback as (...args: never[]) => unknown, args, this);
+    this._schedule(runHandle, handle);
+    return handle;
+  }
+
+  /**
+   * The same as `callSoon`; safe from any host callback of this thread (a worker message, an I/O callback). Other
+   * threads reach a loop through threads.ts.
+   *
+   * @param callback The function to call.
+   * @param args Its arguments.
+   * @returns A handle to cancel the call.
+   * @throws {TypeError} If `callback` is not a function.
+   * @throws {InvalidStateError} If the loop is closed.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * setTimeout(() => loop.callSoonThreadsafe(() => loop.stop()), 1);
+   * await loop.runForever();
+   * assert.equal(loop.isRunning(), false);
+   * loop.close();
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  callSoonThreadsafe<A extends any[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    return this.callSoon(callback, ...args);
+  }
+
+  /**
+   * Schedules `callback(...args)` to run `delayMs` milliseconds from now. A negative delay means now, as in
+   * CPython (deadlines computed as `when - now` go negative in real code). Timers due at the same time run in
+   * the order they were scheduled.
+   *
+   * @param delayMs The delay in ms.
+   * @param callback The function to call.
+   * @param args Its arguments.
+   * @returns A timer handle to cancel the call.
+   * @throws {TypeError} If `delayMs` is not a number or `callback` not a function.
+   * @throws {RangeError} If `delayMs` is NaN.
+   * @throws {InvalidStateError} If the loop is closed.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import { VirtualClock } from "./virtual_clock.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop({ clock: new VirtualClock() });
+   * loop.callLater(100, () => loop.stop());
+   * await loop.runForever();
+   * assert.equal(loop.time(), 100);
+   * loop.close();
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  callLater<A extends any[]>(delayMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkTime(delayMs, "callLater", "delay");
+    return this.callAt(this.#clock.now() + delayMs, callback, ...args);
+  }
+
+  /**
+   * Schedules `callback(...args)` at loop time `whenMs` (compare `time()`).
+   *
+   * @param whenMs The loop time, in ms.
+   * @param callback The function to call.
+   * @param args Its arguments.
+   * @returns A timer handle to cancel the call.
+   * @throws {TypeError} If `whenMs` is not a number or `callback` not a function.
+   * @throws {RangeError} If `whenMs` is NaN.
+   * @throws {InvalidStateError} If the loop is closed.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import { VirtualClock } from "./virtual_clock.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop({ clock: new VirtualClock() });
+   * let at = -1;
+   * loop.callAt(30, () => { at = loop.time(); loop.stop(); });
+   * await loop.runForever();
+   * assert.equal(at, 30);
+   * loop.close();
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  callAt<A extends any[]>(whenMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkTime(whenMs, "callAt", "time");
+    this.#checkCallback(callback, "callAt");
+    this.#checkOpen();
+    const timer = new TimerHandle(
+      whenMs,
+      this.#timerSequence++,
+      callback as (...args: never[]) => unknown,
+      args,
+      this,
+    );
+    this._addTimer(timer);
+    return timer;
+  }
+
+  /**
+   * Makes a pending `Future` of this loop.
+   *
+   * @typeParam T The type of its result.
+   * @returns The future.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * assert.equal(loop.createFuture().getLoop(), loop);
+   * loop.close();
+   * ```
+   */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /**
+   * Wraps a coroutine in a `Task` of this loop and schedules its first step.
+   *
+   * @typeParam T The type of the coroutine's result.
+   * @param coro A generator object, or a function returning a promise (`() => work(x)`).
+   * @param options `name`.
+   * @returns The task.
+   * @throws {TypeError} If `coro` is not a coroutine (a bare promise is refused with a hint).
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async () => 1 + 1, { name: "adder" });
+   * assert.equal(task.getName(), "adder");
+   * assert.equal(await loop.runUntilComplete(task), 2);
+   * loop.close();
+   * ```
+   */
+  createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    this.#checkOpen();
+    return new Task(coro, { ...options, loop: this });
+  }
+
+  /**
+   * Runs the loop until `awaitable` is done and returns its result (Python's `run_until_complete`). A coroutine
+   * is wrapped in a task first. Returns a promise: JavaScript cannot block the thread that runs the loop.
+   *
+   * @typeParam T The result type.
+   * @param awaitable A future, task, coroutine or promise.
+   * @returns The awaitable's result.
+   * @throws {InvalidStateError} If the loop is closed or already running, or another loop runs on this thread,
+   * or the loop was stopped before the awaitable finished.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import { sleep } from "./task.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * assert.equal(await loop.runUntilComplete(sleep(1, "slept")), "slept");
+   * loop.close();
+   * ```
+   */
+  async runUntilComplete<T>(awaitable: Coroutine<T> | PromiseLike<T> | Iterable<unknown>): Promise<T> {
+    this.#checkOpen();
+    this.#checkNotRunning();
+    const future = ensureFuture<T>(awaitable as Coroutine<T>, this);
+    const stopWhenDone = () => this.stop();
+    future._addCallback(stopWhenDone, undefined);
+    try {
+      await this.runForever();
+    } finally {
+      future._removeCallback(stopWhenDone, undefined);
+    }
+    if (!future.done()) throw new InvalidStateError("Event loop stopped before Future completed.");
+    return future.result();
+  }
+
+  /**
+   * Runs the loop until `stop()` is called (Python's `run_forever`); the promise resolves then.
+   *
+   * @returns A promise that resolves when the loop stops.
+   * @throws {InvalidStateError} If the loop is closed or already running, or another loop runs on this thread.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * loop.callSoon(() => loop.stop());
+   * await loop.runForever();
+   * assert.equal(loop.isRunning(), false);
+   * loop.close();
+   * ```
+   */
+  runForever(): Promise<void> {
+    this.#checkOpen();
+    this.#checkNotRunning();
+    this.#running = true;
+    setRunningLoop(this);
+    return new Promise<void>((resolve) => {
+      this.#runFinished = resolve;
+      this.#requestIteration();
+    });
+  }
+
+  /**
+   * Stops the loop after the current iteration (Python's `stop`): the callbacks already ready still run. Called
+   * before the loop runs, the next run does one iteration and stops.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const order: string[] = [];
+   * loop.callSoon(() => { loop.stop(); order.push("a"); });
+   * loop.callSoon(() => order.push("b"));
+   * await loop.runForever();
+   * assert.deepEqual(order, ["a", "b"]);
+   * loop.close();
+   * ```
+   */
+  stop(): void {
+    this.#stopping = true;
+    if (this.#running) this.#requestIteration();
+  }
+
+  /**
+   * Whether the loop is running.
+   *
+   * @returns True between the start of `runForever`/`runUntilComplete` and its end.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * assert.equal(loop.isRunning(), false);
+   * assert.equal(await loop.runUntilComplete(async () => loop.isRunning()), true);
+   * loop.close();
+   * ```
+   */
+  isRunning(): boolean {
+    return this.#running;
+  }
+
+  /**
+   * Closes the loop: pending callbacks and timers are dropped and the default executor is shut down (without
+   * waiting). A closed loop cannot run or schedule again. Closing twice does nothing. In debug mode, tasks still
+   * pending and futures whose exception was never retrieved are reported to the exception handler.
+   *
+   * @throws {InvalidStateError} If the loop is running.
+   *
+   * @example
+   * ```ts
+   * import { InvalidStateError } from "./errors.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * loop.close();
+   * assert.equal(loop.isClosed(), true);
+   * assert.throws(() => loop.callSoon(() => {}), InvalidStateError);
+   * ```
+   */
+  close(): void {
+    if (this.#running) throw new InvalidStateError("Cannot close a running event loop");
+    if (this.#closed) return;
+    if (this.#debug) {
+      for (const task of this._tasks) {
+        this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
+      }
+      for (const future of this.#unretrieved) {
+        const what = future instanceof Task ? "Task" : "Future";
+        let exception: unknown;
+        try {
+          exception = future.exception();
+        } catch (error) {
+          exception = error;
+        }
+        this.callExceptionHandler({ message: `${what} exception was never retrieved`, exception, future });
+      }
+    }
+    this.#closed = true;
+    this.#ready = [];
+    this.#spare = [];
+    this.#timers.clear();
+    this.#unretrieved.clear();
+    const executor = this.#defaultExecutor;
+    this.#defaultExecutor = null;
+    executor?.shutdown({ wait: false });
+  }
+
+  /**
+   * Whether the loop was closed.
+   *
+   * @returns True after `close()`.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * assert.equal(loop.isClosed(), false);
+   * loop.close();
+   * assert.equal(loop.isClosed(), true);
+   * ```
+   */
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Sets the function that receives errors nobody else could handle (`null`: the default handler).
+   *
+   * @param handler `handler(loop, context)`, or `null`.
+   * @throws {TypeError} If `handler` is neither a function nor null.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop, type ExceptionContext } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const seen: ExceptionContext[] = [];
+   * loop.setExceptionHandler((_loop, context) => seen.push(context));
+   * loop.callSoon(() => { throw new Error("boom"); });
+   * loop.callSoon(() => loop.stop());
+   * await loop.runForever();
+   * assert.match(String((seen[0].exception as Error).message), /boom/);
+   * loop.close();
+   * ```
+   */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(`Cannot set the exception handler: expected a function or null, received ${describe(handler)}`);
+    }
+    this.#exceptionHandler = handler;
+  }
+
+  /**
+   * The exception handler set with `setExceptionHandler`, or `null`.
+   *
+   * @returns The handler.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * assert.equal(loop.getExceptionHandler(), null);
+   * loop.close();
+   * ```
+   */
+  getExceptionHandler(): ExceptionHandler | null {
+    return this.#exceptionHandler;
+  }
+
+  /**
+   * Reports an error to the exception handler (or the default one). An error thrown by the handler itself is
+   * reported by the default handler, never lost.
+   *
+   * @param context `message`, and `exception`, `future`, `task`, `handle` where they apply.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * let message = "";
+   * loop.setExceptionHandler((_loop, context) => { message = context.message; });
+   * loop.callExceptionHandler({ message: "something odd" });
+   * assert.equal(message, "something odd");
+   * loop.close();
+   * ```
+   */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.#exceptionHandler;
+    if (handler === null) {
+      this.defaultExceptionHandler(context);
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (error) {
+      this.defaultExceptionHandler({
+        message: "Unhandled error in exception handler",
+        exception: error,
+        context,
+      });
+    }
+  }
+
+  /**
+   * The default exception handler: prints the message, the exception's stack and the other context fields to
+   * the console's error stream.
+   *
+   * @param context What `callExceptionHandler` received.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const original = console.error;
+   * let printed = "";
+   * console.error = (text: string) => { printed = text; };
+   * try {
+   *   loop.defaultExceptionHandler({ message: "Exception in callback", exception: new Error("boom") });
+   * } finally {
+   *   console.error = original;
+   * }
+   * assert.match(printed, /Exception in callback[\s\S]*boom/);
+   * loop.close();
+   * ```
+   */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message || "Unhandled exception in event loop"];
+    for (const [key, value] of Object.entries(context)) {
+      if (key === "message" || key === "exception") continue;
+      lines.push(`${key}: ${String(value)}`);
+    }
+    const exception = context.exception;
+    if (exception !== undefined) {
+      lines.push(exception instanceof Error ? (exception.stack ?? String(exception)) : String(exception));
+    }
+    console.error(lines.join("\n"));
+  }
+
+  /**
+   * Turns debug mode on or off. In debug mode the loop reports, through the exception handler: callbacks slower
+   * than `slowCallbackDuration`, futures and tasks whose exception was never retrieved, and tasks still pending
+   * when it closes.
+   *
+   * @param enabled Whether debug mode is on.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * loop.setDebug(true);
+   * assert.equal(loop.getDebug(), true);
+   * loop.close();
+   * ```
+   */
+  setDebug(enabled: boolean): void {
+    this.#debug = Boolean(enabled);
+  }
+
+  /**
+   * Whether debug mode is on.
+   *
+   * @returns The debug flag.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop({ debug: true });
+   * assert.equal(loop.getDebug(), true);
+   * loop.close();
+   * ```
+   */
+  getDebug(): boolean {
+    return this.#debug;
+  }
+
+  /**
+   * Runs `fn(...args)` in `executor` (or the loop's default executor when `null`) and returns a future of its
+   * result. threads.ts provides worker-pool executors; without one set, passing `null` is an error.
+   *
+   * @typeParam R The result type.
+   * @param executor An executor, or `null` for the default.
+   * @param fn The function (as the executor accepts it).
+   * @param args Its arguments.
+   * @returns A future of this loop.
+   * @throws {InvalidStateError} If `executor` is null and the loop has no default executor.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop, type Executor } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * // An executor that runs the function right here, to show the protocol.
+   * const inline: Executor = {
+   *   submit: (fn: (...a: number[]) => number, ...args: number[]) => Promise.resolve(fn(...args)),
+   *   shutdown: () => {},
+   * };
+   * const loop = newEventLoop();
+   * const sum = await loop.runUntilComplete(loop.runInExecutor(inline, (a: number, b: number) => a + b, 2, 3));
+   * assert.equal(sum, 5);
+   * loop.close();
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  runInExecutor<R>(executor: Executor | null, fn: any, ...args: any[]): Future<R> {
+    this.#checkOpen();
+    const target = executor ?? this.#defaultExecutor;
+    if (target === null) {
+      throw new InvalidStateError("Cannot run in the default executor: this loop has none (see threads.ts)");
+    }
+    const future = this.createFuture<R>();
+    Promise.resolve(target.submit(fn, ...args)).then(
+      (value) => !future.done() && !this.#closed && this.callSoonThreadsafe(() => !future.done() && future.setResult(value as R)),
+      (error) => !future.done() && !this.#closed && this.callSoonThreadsafe(() => !future.done() && future.setException(error)),
+    );
+    return future;
+  }
+
+  /**
+   * Sets the executor `runInExecutor(null, …)` uses (Python's `set_default_executor`).
+   *
+   * @param executor The executor, or null.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   *
+   * const loop = newEventLoop();
+   * loop.setDefaultExecutor({ submit: (fn: () => unknown) => Promise.resolve(fn()), shutdown: () => {} });
+   * loop.close();
+   * ```
+   */
+  setDefaultExecutor(executor: Executor | null): void {
+    this.#defaultExecutor = executor;
+  }
+
+  /**
+   * Shuts the default executor down and waits for its work to finish (Python's `shutdown_default_executor`).
+   *
+   * @returns A promise that resolves once the executor has shut down.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   *
+   * const loop = newEventLoop();
+   * await loop.shutdownDefaultExecutor();
+   * loop.close();
+   * ```
+   */
+  async shutdownDefaultExecutor(): Promise<void> {
+    const executor = this.#defaultExecutor;
+    this.#defaultExecutor = null;
+    if (executor !== null) await executor.shutdown({ wait: true });
+  }
+
+  /**
+   * A readable description: `<EventLoop id=1 running=false closed=false debug=false>`.
+   *
+   * @returns The description.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * assert.match(String(loop), /^<EventLoop id=\d+ running=false closed=false debug=false>$/);
+   * loop.close();
+   * ```
+   */
+  toString(): string {
+    return `<EventLoop id=${this.id} running=${this.#running} closed=${this.#closed} debug=${this.#debug}>`;
+  }
+
+  // ---- The engine: what futures and tasks call. -------------------------------------------------------------
+
+  /**
+   * @ignore Schedules `callback(argument)` for the next iteration without allocating a Handle: the path of
+   * every task step and done-callback.
+   */
+  _schedule(callback: (arg: never) => void, argument: unknown): void {
+    if (this.#closed) {
+      throw new InvalidStateError(`Cannot schedule ${callback.name || "a callback"}: the event loop is closed`);
+    }
+    this.#ready.push(callback, argument);
+    if (this.#running && !this.#inIteration && this.#immediate === null) this.#requestIteration();
+  }
+
+  /** @ignore Puts a timer in the heap and moves the host timer earlier if it is the new first one. */
+  _addTimer(timer: TimerHandle): void {
+    timer._scheduled = true;
+    this.#timers.push(timer);
+    if (this.#running && !this.#inIteration && timer.when() < this.#hostTimerDeadline) this.#scheduleNext();
+  }
+
+  /** @ignore Counts a cancelled timer that still sits in the heap. */
+  _timerCancelled(): void {
+    this.#cancelledTimers++;
+  }
+
+  /** @ignore Tracks (debug mode) futures whose exception was not retrieved, to report them at close. */
+  _trackUnretrieved(future: Future<unknown>, add: boolean): void {
+    if (add) {
+      if (this.#debug) this.#unretrieved.add(future);
+    } else if (this.#unretrieved.size > 0) {
+      this.#unretrieved.delete(future);
+    }
+  }
+
+  // One iteration: due timers into the ready queue, then exactly the callbacks that were ready at its start.
+  #runOnce(): void {
+    if (!this.#running) return;
+    this.#inIteration = true;
+    const timers = this.#timers;
+    if (this.#cancelledTimers > MIN_CANCELLED_TIMERS_FOR_CLEANUP && this.#cancelledTimers * 2 > timers.size) {
+      timers.removeCancelled();
+      this.#cancelledTimers = 0;
+    } else {
+      while (timers.size > 0 && timers.peek()!.cancelled()) {
+        timers.pop()!._scheduled = false;
+        this.#cancelledTimers--;
+      }
+    }
+    const clock = this.#clock;
+    if (this.#ready.length === 0 && !this.#stopping && timers.size > 0 && clock.jumpTo !== undefined) {
+      clock.jumpTo(timers.peek()!.when());
+    }
+    const endTime = clock.now() + CLOCK_RESOLUTION_MS;
+    while (timers.size > 0) {
+      const timer = timers.peek()!;
+      if (timer.when() > endTime) break;
+      timers.pop();
+      timer._scheduled = false;
+      if (timer.cancelled()) this.#cancelledTimers--;
+      else this.#ready.push(runHandle, timer);
+    }
+
+    const batch = this.#ready;
+    this.#ready = this.#spare;
+    if (this.#debug) this.#runBatchTimed(batch);
+    else this.#runBatch(batch);
+    batch.length = 0;
+    this.#spare = batch;
+    this.#inIteration = false;
+
+    if (this.#stopping) this.#finishRun();
+    else this.#scheduleNext();
+  }
+
+  #runBatch(batch: unknown[]): void {
+    const length = batch.length;
+    let index = 0;
+    // One try region around the whole batch; a throwing callback is reported and the batch goes on after it.
+    while (index < length) {
+      try {
+        for (; index < length; index += 2) {
+          (batch[index] as (arg: unknown) => void)(batch[index + 1]);
+        }
+      } catch (error) {
+        this.#reportCallbackError(batch[index] as (arg: unknown) => void, batch[index + 1], error);
+        index += 2;
+      }
+    }
+  }
+
+  #runBatchTimed(batch: unknown[]): void {
+    for (let index = 0; index < batch.length; index += 2) {
+      const callback = batch[index] as (arg: unknown) => void;
+      const argument = batch[index + 1];
+      const start = performance.now();
+      try {
+        callback(argument);
+      } catch (error) {
+        this.#reportCallbackError(callback, argument, error);
+      }
+      const took = performance.now() - start;
+      if (took >= this.slowCallbackDuration) {
+        this.callExceptionHandler({
+          message: `Executing ${describeCallback(callback, argument)} took ${took.toFixed(1)} ms`,
+          handle: argument instanceof Handle ? argument : undefined,
+          task: argument instanceof Task ? argument : undefined,
+        });
+      }
+    }
+  }
+
+  #reportCallbackError(callback: (arg: unknown) => void, argument: unknown, error: unknown): void {
+    this.callExceptionHandler({ message: `Exception in callback ${describeCallback(callback, argument)}`, exception: error });
+  }
+
+  // Decides how the loop waits for its next iteration: at once if callbacks are ready (or it is stopping),
+  // until the first timer otherwise, and not at all when there is nothing to wait for (a callSoon wakes it).
+  #scheduleNext(): void {
+    if (this.#ready.length > 0 || this.#stopping) {
+      this.#requestIteration();
+      return;
+    }
+    const timers = this.#timers;
+    if (timers.size === 0) return;
+    if (this.#clock.jumpTo !== undefined) {
+      this.#requestIteration();
+      return;
+    }
+    const deadline = timers.peek()!.when();
+    if (this.#hostTimer !== null) {
+      if (this.#hostTimerDeadline <= deadline) return;
+      clearTimeout(this.#hostTimer);
+    }
+    this.#hostTimerDeadline = deadline;
+    const delay = Math.max(0, Math.ceil(deadline - this.#clock.now()));
+    this.#hostTimer = outsideTasks(() => setTimeout(this.#onHostTimer, delay));
+  }
+
+  #onHostTimer = (): void => {
+    this.#hostTimer = null;
+    this.#hostTimerDeadline = Infinity;
+    if (this.#immediate === null) this.#runOnce();
+  };
+
+  #onImmediate = (): void => {
+    this.#immediate = null;
+    this.#runOnce();
+  };
+
+  #requestIteration(): void {
+    if (this.#immediate === null) this.#immediate = outsideTasks(() => setImmediate(this.#onImmediate));
+  }
+
+  #finishRun(): void {
+    this.#running = false;
+    this.#stopping = false;
+    if (runningLoop === this) setRunningLoop(null);
+    if (this.#immediate !== null) {
+      clearImmediate(this.#immediate);
+      this.#immediate = null;
+    }
+    if (this.#hostTimer !== null) {
+      clearTimeout(this.#hostTimer);
+      this.#hostTimer = null;
+      this.#hostTimerDeadline = Infinity;
+    }
+    const finished = this.#runFinished;
+    this.#runFinished = null;
+    finished?.();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new InvalidStateError("Event loop is closed");
+  }
+
+  #checkNotRunning(): void {
+    if (this.#running) throw new InvalidStateError("This event loop is already running");
+    if (runningLoop !== null) {
+      throw new InvalidStateError(`Cannot run ${this} while another loop is running on this thread`);
+    }
+  }
+
+  #checkCallback(callback: unknown, method: string): void {
+    if (typeof callback !== "function") {
+      throw new TypeError(`Cannot ${method}(): the callback must be a function, received ${describe(callback)}`);
+    }
+  }
+}
+
+function runHandle(handle: Handle): void {
+  handle.run();
+}
+
+function describeCallback(callback: (arg: never) => void, argument: unknown): string {
+  if (argument instanceof Handle || argument instanceof Future) return String(argument);
+  return callback.name || "anonymous callback";
+}
+
+function checkTime(value: unknown, method: string, what: string): void {
+  if (typeof value !== "number") {
+    throw new TypeError(`Cannot ${method}(): the ${what} must be a number of ms, received ${describe(value)}`);
+  }
+  if (Number.isNaN(value)) throw new RangeError(`Cannot ${method}(): the ${what} must be a number of ms, received NaN`);
+}
+
+// Host callbacks inherit the async context they were scheduled in; the loop's own must start from none, or a
+// callback of the next iteration would look as if it ran inside whichever task happened to wake the loop.
+function outsideTasks<R>(schedule: () => R): R {
+  return taskContext.getStore() === undefined ? schedule() : taskContext.exit(schedule);
+}
+
+setLoopFactory(() => new EventLoop());
+
+/**
+ * A new event loop (Python's `new_event_loop`). It is not made the thread's loop: see `setEventLoop`.
+ *
+ * @param options `clock` (e.g. a `VirtualClock` for tests) and `debug`.
+ * @returns The loop.
+ *
+ * @example
+ * ```ts
+ * import { newEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * assert.equal(loop.isRunning(), false);
+ * loop.close();
+ * ```
+ */
+export function newEventLoop(options?: EventLoopOptions): EventLoop {
+  return new EventLoop(options);
+}
+
+/**
+ * The running loop if there is one, else this thread's event loop, made on first use (Python's
+ * `get_event_loop`).
+ *
+ * @returns The loop.
+ *
+ * @example
+ * ```ts
+ * import { getEventLoop, setEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = getEventLoop();
+ * assert.equal(getEventLoop(), loop);
+ * loop.close();
+ * setEventLoop(null);
+ * ```
+ */
+export function getEventLoop(): EventLoop {
+  return currentOrNewLoop();
+}
+
+/**
+ * Makes `loop` this thread's event loop (`null` forgets it), as Python's `set_event_loop`.
+ *
+ * @param loop The loop, or null.
+ * @throws {TypeError} If `loop` is neither an EventLoop nor null.
+ *
+ * @example
+ * ```ts
+ * import { getEventLoop, newEventLoop, setEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * setEventLoop(loop);
+ * assert.equal(getEventLoop(), loop);
+ * setEventLoop(null);
+ * loop.close();
+ * ```
+ */
+export function setEventLoop(loop: EventLoop | null): void {
+  if (loop !== null && !(loop instanceof EventLoop)) {
+    throw new TypeError(`Cannot set the event loop: expected an EventLoop or null, received ${describe(loop)}`);
+  }
+  setCurrentLoop(loop);
+}
+
+/**
+ * The loop running on this thread (Python's `get_running_loop`).
+ *
+ * @returns The running loop.
+ * @throws {InvalidStateError} If no loop is running.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, newEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * assert.equal(await loop.runUntilComplete(async () => getRunningLoop()), loop);
+ * assert.throws(() => getRunningLoop());
+ * loop.close();
+ * ```
+ */
+export function getRunningLoop(): EventLoop {
+  if (runningLoop === null) throw new InvalidStateError("no running event loop");
+  return runningLoop;
+}
+
+/** @ignore The thread's event loop without making one (for the Runner). */
+export function _peekEventLoop(): EventLoop | null {
+  return currentLoop;
+}

@@ -1,0 +1,961 @@
+/**
+ * `Task`: a Future that runs a coroutine, with real cancellation (Python's `asyncio.Task`), and the functions
+ * around it: `createTask`, `ensureFuture`, `currentTask`, `allTasks`, `sleep`.
+ *
+ * A coroutine is either a generator object (`function*` delegating with `yield*`) or a function returning a
+ * promise (`() => work(x)`), which the task calls on its first step. `task.cancel()` raises `CancelledError`
+ * inside the coroutine at the await where it is suspended: anywhere in a generator, and at every await of a
+ * library awaitable (Future, Task, sleep, …) in an async function. Foreign promises cannot be cancelled from
+ * outside: pass them `task.signal`.
+ *
+ * The whole path of one task step is in this file: `loop._schedule(stepTask)` → step the coroutine → it awaits a
+ * Future (`_awaitFuture` for async functions, `#handleYield` for generators) → the future's done-callback
+ * schedules the task again → wake with the future's outcome.
+ *
+ * @example Cancel a task while it sleeps
+ * ```ts
+ * import { CancelledError } from "./errors.ts";
+ * import { newEventLoop } from "./loop.ts";
+ * import { sleep } from "./task.ts";
+ * import { VirtualClock } from "./virtual_clock.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop({ clock: new VirtualClock() });
+ * const log: string[] = [];
+ * const task = loop.createTask(async () => {
+ *   try {
+ *     await sleep(1000);
+ *   } finally {
+ *     log.push("cleaned up");
+ *   }
+ * });
+ * loop.callLater(10, () => task.cancel("enough"));
+ * await assert.rejects(loop.runUntilComplete(task), CancelledError);
+ * assert.deepEqual(log, ["cleaned up"]);
+ * assert.equal(task.cancelled(), true);
+ * loop.close();
+ * ```
+ *
+ * @module
+ */
+
+import { currentOrNewLoop, enterStep, runningLoop, steppingTask, taskContext } from "./_current.ts";
+import { describe } from "./_describe.ts";
+import { CancelledError, InvalidStateError } from "./errors.ts";
+import { type Awaitable, Future, type FutureState, type Thenable } from "./future.ts";
+import type { EventLoop } from "./loop.ts";
+
+/**
+ * What a task runs: a generator object (from a `function*` that awaits with `yield*`), or a function returning a
+ * promise (an async function with its arguments bound: `() => work(x)`).
+ *
+ * @typeParam T The coroutine's result type.
+ */
+export type Coroutine<T> = Generator<unknown, T, unknown> | (() => PromiseLike<T>);
+
+/** Options of `createTask()`. */
+export interface TaskOptions {
+  /** The task's name (default `Task-<n>`). */
+  name?: string;
+  /** The loop (default: the running loop). */
+  loop?: EventLoop;
+}
+
+// What a task waits on besides a Future: one pass through the ready queue (`sleep(0)`, a bare `yield`).
+const YIELD = Symbol("yield");
+// Marks "no error to throw into the coroutine" (undefined is a valid thing to throw).
+const NO_ERROR = Symbol("no error");
+// A generator step's result for a bare yield; shared, since nobody mutates it.
+const YIELDED_NOTHING: IteratorResult<undefined, never> = Object.freeze({ value: undefined, done: false });
+
+let nextTaskNumber = 1;
+
+/**
+ * A coroutine running on an event loop (Python's `asyncio.Task`). A task is a `Future` of the coroutine's result.
+ *
+ * @typeParam T The coroutine's result type.
+ *
+ * @example States of a task
+ * ```ts
+ * import { newEventLoop } from "./loop.ts";
+ * import { sleep } from "./task.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const task = loop.createTask(async () => {
+ *   await sleep(1);
+ *   return "OK";
+ * });
+ * assert.equal(task.state, "pending");
+ * await loop.runUntilComplete(sleep(0));
+ * assert.equal(task.state, "running");
+ * assert.equal(await loop.runUntilComplete(task), "OK");
+ * assert.equal(task.state, "done");
+ * loop.close();
+ * ```
+ */
+export class Task<T = unknown> extends Future<T> {
+  #coro: Coroutine<T>;
+  #generator: Generator<unknown, T, unknown> | null;
+  #loop: EventLoop;
+  #name: string | null;
+  #number: number;
+  #started = false;
+  #mustCancel = false;
+  #cancelMessage: string | undefined = undefined;
+  #cancelRequests = 0;
+  // What the task is suspended on — CPython's `_fut_waiter`: the one place cancellation goes through.
+  #waiter: Future<unknown> | typeof YIELD | null = null;
+  // For async-function tasks: how to resume the await the task is suspended at.
+  #resolveAwait: ((value: unknown) => void) | null = null;
+  #rejectAwait: ((reason: unknown) => void) | null = null;
+  #yieldValue: unknown = undefined;
+  // An error a generator must receive at its next step (it yielded something that cannot be awaited).
+  #stepError: unknown = NO_ERROR;
+  #abortController: AbortController | null = null;
+  #stack: string | null = null;
+
+  /**
+   * Wraps a coroutine in a task and schedules its first step. `loop.createTask()` and `createTask()` are the
+   * usual ways.
+   *
+   * @param coro A generator object, or a function returning a promise.
+   * @param options `name`, `loop`.
+   * @throws {TypeError} If `coro` is not a coroutine; a promise is refused with the `() => …` form to use.
+   */
+  constructor(coro: Coroutine<T>, options?: TaskOptions) {
+    const loop = options?.loop ?? currentOrNewLoop();
+    super({ loop });
+    if (typeof coro === "function") {
+      this.#generator = null;
+    } else if (isGenerator(coro)) {
+      this.#generator = coro as Generator<unknown, T, unknown>;
+    } else {
+      throw new TypeError(notACoroutineMessage(coro));
+    }
+    this.#coro = coro;
+    this.#loop = loop;
+    const name = options?.name;
+    if (name !== undefined && typeof name !== "string") {
+      throw new TypeError(`Cannot name a task ${describe(name)}: expected a string`);
+    }
+    this.#name = name ?? null;
+    this.#number = nextTaskNumber++;
+    loop._tasks.add(this as Task<unknown>);
+    loop._schedule(stepTask, this);
+  }
+
+  /**
+   * The task's name.
+   *
+   * @returns The name given at creation or with `setName`, else `Task-<n>`.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async () => {}, { name: "worker" });
+   * assert.equal(task.getName(), "worker");
+   * task.cancel();
+   * loop.close();
+   * ```
+   */
+  getName(): string {
+    return this.#name ??= `Task-${this.#number}`;
+  }
+
+  /**
+   * Renames the task.
+   *
+   * @param name The new name (converted to a string, as CPython).
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async () => {});
+   * task.setName("renamed");
+   * assert.equal(task.getName(), "renamed");
+   * task.cancel();
+   * loop.close();
+   * ```
+   */
+  setName(name: unknown): void {
+    this.#name = String(name);
+  }
+
+  /**
+   * The coroutine the task runs: the generator object, or the function.
+   *
+   * @returns The coroutine given at creation.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const work = async () => 1;
+   * const task = loop.createTask(work);
+   * assert.equal(task.getCoro(), work);
+   * task.cancel();
+   * loop.close();
+   * ```
+   */
+  getCoro(): Coroutine<T> {
+    return this.#coro;
+  }
+
+  /**
+   * `"pending"` before the first step, `"running"` once the coroutine has started, then `"done"` or
+   * `"cancelled"` — the four states of the tutorial we follow.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async () => {});
+   * assert.equal(task.state, "pending");
+   * task.cancel();
+   * await loop.runUntilComplete(async () => {});
+   * assert.equal(task.state, "cancelled");
+   * loop.close();
+   * ```
+   */
+  override get state(): FutureState {
+    const state = super.state;
+    return state === "pending" && this.#started ? "running" : state;
+  }
+
+  /**
+   * An `AbortSignal` aborted (with a `CancelledError`) when the task is cancelled: pass it to foreign promises
+   * (`fetch`, Deno APIs) that a cancel cannot otherwise reach.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async () => {});
+   * const signal = task.signal;
+   * assert.equal(signal.aborted, false);
+   * task.cancel();
+   * assert.equal(signal.aborted, true);
+   * loop.close();
+   * ```
+   */
+  get signal(): AbortSignal {
+    // Made on first use: most tasks never need one, and an AbortController per task would be on the hot path.
+    if (this.#abortController === null) {
+      this.#abortController = new AbortController();
+      if (this.#cancelRequests > 0 || this.cancelled()) {
+        this.#abortController.abort(new CancelledError(this.#cancelMessage));
+      }
+    }
+    return this.#abortController.signal;
+  }
+
+  /**
+   * Requests cancellation (Python's `Task.cancel`): the coroutine gets a `CancelledError` at the await where it
+   * is suspended — if that await is on a task, that task is cancelled too. A task not started yet never runs.
+   * The coroutine may catch the error; unless it re-throws, the task goes on (see `uncancel`).
+   *
+   * @param message The message of the `CancelledError`.
+   * @returns False if the task is already done, true otherwise.
+   *
+   * @example
+   * ```ts
+   * import { CancelledError } from "./errors.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import { sleep } from "./task.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async () => await sleep(60_000));
+   * loop.callSoon(() => task.cancel("shutting down"));
+   * await assert.rejects(loop.runUntilComplete(task), (e) => e instanceof CancelledError && e.message === "shutting down");
+   * loop.close();
+   * ```
+   */
+  override cancel(message?: string): boolean {
+    if (this.done()) return false;
+    if (message !== undefined && typeof message !== "string") message = String(message);
+    this.#cancelRequests++;
+    if (this.#abortController !== null && !this.#abortController.signal.aborted) {
+      this.#abortController.abort(new CancelledError(message));
+    }
+    const waiter = this.#waiter;
+    if (waiter !== null && waiter !== YIELD && waiter.cancel(message)) {
+      // The waiter's done-callback wakes the task with the CancelledError.
+      return true;
+    }
+    // Nothing to cancel right now (not started, a bare yield, a foreign promise, a waiter that was already
+    // done): the next step throws CancelledError into the coroutine.
+    this.#mustCancel = true;
+    this.#cancelMessage = message;
+    return true;
+  }
+
+  /**
+   * How many cancellation requests are pending: `cancel()` adds one, `uncancel()` removes one.
+   *
+   * @returns The count.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async () => {});
+   * task.cancel();
+   * task.cancel();
+   * assert.equal(task.cancelling(), 2);
+   * loop.close();
+   * ```
+   */
+  cancelling(): number {
+    return this.#cancelRequests;
+  }
+
+  /**
+   * Withdraws one cancellation request (Python 3.11+ `Task.uncancel`), as structured-concurrency code does after
+   * it handled a cancel it caused. At zero, a cancel not yet delivered is dropped.
+   *
+   * @returns The remaining count.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async () => "still runs");
+   * task.cancel();
+   * assert.equal(task.uncancel(), 0);
+   * assert.equal(await loop.runUntilComplete(task), "still runs");
+   * loop.close();
+   * ```
+   */
+  uncancel(): number {
+    if (this.#cancelRequests > 0) {
+      this.#cancelRequests--;
+      if (this.#cancelRequests === 0) this.#mustCancel = false;
+    }
+    return this.#cancelRequests;
+  }
+
+  /**
+   * Where the task is suspended, as stack frame lines. In debug mode an async-function task records the stack
+   * at each await; otherwise (and for generator tasks, whose suspended frames JavaScript does not expose) the
+   * list is empty.
+   *
+   * @returns Stack frame lines, innermost first.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async () => {});
+   * assert.ok(Array.isArray(task.getStack()));
+   * task.cancel();
+   * loop.close();
+   * ```
+   */
+  getStack(): string[] {
+    if (this.#stack === null || this.done()) return [];
+    return this.#stack.split("\n").slice(1).map((line) => line.trim()).filter((line) => line.startsWith("at "));
+  }
+
+  /**
+   * Tasks are finished by their coroutine only.
+   *
+   * @param _value Ignored.
+   * @throws {InvalidStateError} Always, as CPython's `Task.set_result`.
+   *
+   * @example
+   * ```ts
+   * import { InvalidStateError } from "./errors.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async () => 1);
+   * assert.throws(() => task.setResult(2), InvalidStateError);
+   * task.cancel();
+   * loop.close();
+   * ```
+   */
+  override setResult(_value: T): never {
+    throw new InvalidStateError(`${this} does not support setResult(): a task ends when its coroutine does`);
+  }
+
+  /**
+   * Tasks are finished by their coroutine only.
+   *
+   * @param _exception Ignored.
+   * @throws {InvalidStateError} Always, as CPython's `Task.set_exception`.
+   *
+   * @example
+   * ```ts
+   * import { InvalidStateError } from "./errors.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async () => 1);
+   * assert.throws(() => task.setException(new Error("x")), InvalidStateError);
+   * task.cancel();
+   * loop.close();
+   * ```
+   */
+  override setException(_exception: unknown): never {
+    throw new InvalidStateError(`${this} does not support setException(): a task ends when its coroutine does`);
+  }
+
+  /**
+   * A readable description, as CPython's repr: `<Task pending name='Task-1' coro=work()>`.
+   *
+   * @returns The description.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * const task = loop.createTask(async function work() {}, { name: "w" });
+   * assert.equal(String(task), "<Task pending name='w' coro=work()>");
+   * task.cancel();
+   * loop.close();
+   * ```
+   */
+  override toString(): string {
+    const coro = this.#coro as { name?: string; constructor?: { name?: string } };
+    const coroName = typeof coro === "function" ? coro.name || "anonymous" : "generator";
+    return `<Task ${this.state === "running" ? "pending" : this._describeState()} name='${this.getName()}' coro=${coroName}()>`;
+  }
+
+  // ---- The engine. ----------------------------------------------------------------------------------------
+
+  /** @ignore One step: the first call of the coroutine, or a generator resumed after what it waited on. */
+  _step(): void {
+    if (this.done()) return;
+    this.#started = true;
+    if (this.#generator !== null) this.#stepGenerator(this.#generator);
+    else this.#startAsyncFunction();
+  }
+
+  #stepGenerator(generator: Generator<unknown, T, unknown>): void {
+    // What to send into the coroutine: the outcome of what it waited on, or a CancelledError.
+    let error: unknown = NO_ERROR;
+    let value: unknown = undefined;
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    if (this.#mustCancel) {
+      this.#mustCancel = false;
+      error = this.#makeCancelledError();
+    } else if (this.#stepError !== NO_ERROR) {
+      error = this.#stepError;
+      this.#stepError = NO_ERROR;
+    } else if (waiter === YIELD) {
+      value = this.#yieldValue;
+      this.#yieldValue = undefined;
+    } else if (waiter !== null) {
+      if (waiter.cancelled()) error = waiter._makeCancelledError();
+      else if (waiter._failed()) error = waiter.exception();
+      else value = waiter.result();
+    }
+    const previous = enterStep(this as Task<unknown>);
+    let result: IteratorResult<unknown, T>;
+    try {
+      result = error === NO_ERROR ? generator.next(value) : generator.throw(error);
+    } catch (thrown) {
+      enterStep(previous);
+      this.#finishWithError(thrown);
+      return;
+    }
+    enterStep(previous);
+    if (result.done) this.#finishWithValue(result.value);
+    else this.#handleYield(result.value);
+  }
+
+  // A generator yielded: a Future to wait on, or nothing (one pass through the ready queue).
+  #handleYield(yielded: unknown): void {
+    if (yielded === undefined || yielded === null) {
+      this.#waiter = YIELD;
+      this.#loop._schedule(stepTask, this);
+      return;
+    }
+    if (yielded instanceof Future) {
+      const problem = this.#checkAwaitable(yielded);
+      if (problem !== null) {
+        this.#stepError = problem;
+        this.#loop._schedule(stepTask, this);
+        return;
+      }
+      this.#waiter = yielded;
+      yielded._addCallback(stepTask, this);
+      if (this.#mustCancel && yielded.cancel(this.#cancelMessage)) this.#mustCancel = false;
+      return;
+    }
+    this.#stepError = new TypeError(
+      `${this} got bad yield: ${describe(yielded)}; delegate with yield* to a Future, Task or sleep()`,
+    );
+    this.#loop._schedule(stepTask, this);
+  }
+
+  #startAsyncFunction(): void {
+    if (this.#mustCancel) {
+      // Cancelled before its first step: the function is never called, as a coroutine never started.
+      this.#mustCancel = false;
+      this.#finishWithError(this.#makeCancelledError());
+      return;
+    }
+    taskContext.run(this as Task<unknown>, callAsyncFunction, this as Task<unknown>);
+  }
+
+  /** @ignore Calls the async function; runs inside the task's async context (see `_current.ts`). */
+  _callAsyncFunction(): void {
+    let promise: unknown;
+    const previous = enterStep(this as Task<unknown>);
+    try {
+      promise = (this.#coro as () => PromiseLike<T>)();
+    } catch (error) {
+      enterStep(previous);
+      this.#finishWithError(error);
+      return;
+    }
+    enterStep(previous);
+    if (promise instanceof Promise) {
+      // The reactions are shared functions that find their task in the async context: no closure per task.
+      promise.then(asyncFunctionReturned, asyncFunctionThrew);
+    } else if (isThenable(promise)) {
+      Promise.resolve(promise).then(asyncFunctionReturned, asyncFunctionThrew);
+    } else {
+      this.#finishWithError(
+        new TypeError(
+          `${this} expected its function to return a promise, received ${describe(promise)}; ` +
+            `use an async function`,
+        ),
+      );
+    }
+  }
+
+  /**
+   * @ignore `await future` inside this task's async function (called from `Future.then`). Returns false when the
+   * await is not the task's own (the task already waits on something, as in `Promise.all([a, b])`): the caller
+   * then registers a plain callback instead.
+   */
+  _awaitFuture(
+    future: Future<unknown>,
+    resolve: (value: unknown) => void,
+    reject: (reason: unknown) => void,
+  ): boolean {
+    if (this.#generator !== null || this.#waiter !== null || this.done()) return false;
+    const problem = this.#checkAwaitable(future);
+    if (problem !== null) {
+      reject(problem);
+      return true;
+    }
+    if (this.#mustCancel) {
+      // A cancel arrived while the function ran or awaited a foreign promise: it surfaces at this await.
+      this.#mustCancel = false;
+      reject(this.#makeCancelledError());
+      return true;
+    }
+    if (future.done()) {
+      // As in CPython, awaiting a done future does not suspend the task.
+      if (future.cancelled()) reject(future._makeCancelledError());
+      else if (future._failed()) reject(future.exception());
+      else resolve(future.result());
+      return true;
+    }
+    this.#waiter = future;
+    this.#resolveAwait = resolve;
+    this.#rejectAwait = reject;
+    if (this.#loop.getDebug()) this.#stack = new Error().stack ?? null;
+    future._addCallback(wakeAsyncFunction, this);
+    return true;
+  }
+
+  /** @ignore `await sleep(0)` inside this task's async function: one pass through the ready queue. */
+  _awaitYield(resolve: (value: unknown) => void, reject: (reason: unknown) => void, value: unknown): boolean {
+    if (this.#generator !== null || this.#waiter !== null || this.done()) return false;
+    if (this.#mustCancel) {
+      this.#mustCancel = false;
+      reject(this.#makeCancelledError());
+      return true;
+    }
+    this.#waiter = YIELD;
+    this.#yieldValue = value;
+    this.#resolveAwait = resolve;
+    this.#rejectAwait = reject;
+    this.#loop._schedule(wakeAsyncFunction, this);
+    return true;
+  }
+
+  /** @ignore Resumes the async function's await with the outcome of its waiter, or with a CancelledError. */
+  _wakeAsyncFunction(): void {
+    const waiter = this.#waiter;
+    const resolve = this.#resolveAwait!;
+    const reject = this.#rejectAwait!;
+    this.#waiter = null;
+    this.#resolveAwait = null;
+    this.#rejectAwait = null;
+    if (this.#mustCancel) {
+      this.#mustCancel = false;
+      reject(this.#makeCancelledError());
+    } else if (waiter === YIELD) {
+      const value = this.#yieldValue;
+      this.#yieldValue = undefined;
+      resolve(value);
+    } else if (waiter!.cancelled()) {
+      reject(waiter!._makeCancelledError());
+    } else if (waiter!._failed()) {
+      reject(waiter!.exception());
+    } else {
+      resolve(waiter!.result());
+    }
+  }
+
+  /** @ignore The async function returned. */
+  _asyncFunctionReturned(value: T): void {
+    if (!this.done()) this.#finishWithValue(value);
+  }
+
+  /** @ignore The async function threw. */
+  _asyncFunctionThrew(error: unknown): void {
+    if (!this.done()) this.#finishWithError(error);
+  }
+
+  #checkAwaitable(future: Future<unknown>): TypeError | null {
+    if (future === this) return new TypeError(`${this} cannot await itself`);
+    if (future.getLoop() !== this.#loop) {
+      return new TypeError(`${this} got ${future} attached to a different loop (${future.getLoop()})`);
+    }
+    return null;
+  }
+
+  #finishWithValue(value: T): void {
+    this.#loop._tasks.delete(this as Task<unknown>);
+    if (this.#mustCancel) {
+      // Cancelled after its last await: the task ends cancelled, as CPython's `__step`.
+      this._markCancelled(this.#cancelMessage);
+    } else {
+      this._resolve(value);
+    }
+  }
+
+  #finishWithError(error: unknown): void {
+    this.#loop._tasks.delete(this as Task<unknown>);
+    if (error instanceof CancelledError) this._markCancelled(error.message, error);
+    else this._reject(error);
+  }
+
+  #makeCancelledError(): CancelledError {
+    return new CancelledError(this.#cancelMessage);
+  }
+}
+
+function stepTask(task: Task<unknown>): void {
+  task._step();
+}
+
+function wakeAsyncFunction(task: Task<unknown>): void {
+  task._wakeAsyncFunction();
+}
+
+function callAsyncFunction(task: Task<unknown>): void {
+  task._callAsyncFunction();
+}
+
+function asyncFunctionReturned(value: unknown): void {
+  taskContext.getStore()!._asyncFunctionReturned(value);
+}
+
+function asyncFunctionThrew(error: unknown): void {
+  taskContext.getStore()!._asyncFunctionThrew(error);
+}
+
+function isGenerator(value: unknown): boolean {
+  return value !== null && typeof value === "object" &&
+    typeof (value as Generator).next === "function" && typeof (value as Generator).throw === "function" &&
+    typeof (value as Generator)[Symbol.iterator] === "function";
+}
+
+function isThenable(value: unknown): value is Thenable<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as Thenable<unknown>).then === "function";
+}
+
+function notACoroutineMessage(value: unknown): string {
+  if (value instanceof Future) {
+    return `A coroutine was expected, received ${value}; a Future is already scheduled: await it, or use ensureFuture()`;
+  }
+  if (isThenable(value)) {
+    return `A coroutine was expected, received ${describe(value)}, which is already running and cannot be ` +
+      `cancelled; pass a function instead: createTask(() => work(args))`;
+  }
+  return `A coroutine was expected (a generator object, or a function returning a promise), received ${describe(value)}`;
+}
+
+/**
+ * Wraps a coroutine in a task on the running loop (Python's `asyncio.create_task`).
+ *
+ * @typeParam T The coroutine's result type.
+ * @param coro A generator object, or a function returning a promise (`() => work(x)`).
+ * @param options `name`, and `loop` to use another than the running loop.
+ * @returns The task.
+ * @throws {TypeError} If `coro` is not a coroutine; a promise is refused with the `() => …` form to use.
+ * @throws {InvalidStateError} If no loop is running and none is given.
+ *
+ * @example
+ * ```ts
+ * import { newEventLoop } from "./loop.ts";
+ * import { createTask } from "./task.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const result = await loop.runUntilComplete(async () => {
+ *   const child = createTask(async () => "child done", { name: "child" });
+ *   return await child;
+ * });
+ * assert.equal(result, "child done");
+ * loop.close();
+ * ```
+ */
+export function createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+  const loop = options?.loop ?? runningLoop;
+  if (loop === null || loop === undefined) {
+    throw new InvalidStateError("Cannot createTask(): no running event loop; use loop.createTask() or ensureFuture()");
+  }
+  return loop.createTask(coro, options);
+}
+
+/**
+ * Makes sure of a Future (Python's `asyncio.ensure_future`): a Future or Task is returned as it is, a coroutine is
+ * wrapped in a task, and any other awaitable (a promise, `sleep()`) in a task that awaits it — a cancel of that
+ * task cannot reach inside a promise.
+ *
+ * @typeParam T The result type.
+ * @param awaitable A Future, a coroutine, or an awaitable.
+ * @param loop The loop (default: the running loop, else the thread's event loop).
+ * @returns A Future of the loop.
+ * @throws {TypeError} If `awaitable` is none of these, or a Future of another loop.
+ *
+ * @example
+ * ```ts
+ * import { newEventLoop } from "./loop.ts";
+ * import { ensureFuture, Task } from "./task.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const fromCoroutine = ensureFuture(async () => "coroutine", loop);
+ * assert.ok(fromCoroutine instanceof Task);
+ * assert.equal(ensureFuture(fromCoroutine, loop), fromCoroutine);
+ * const fromPromise = ensureFuture(Promise.resolve("promise"), loop);
+ * assert.equal(await loop.runUntilComplete(fromPromise), "promise");
+ * assert.equal(await loop.runUntilComplete(fromCoroutine), "coroutine");
+ * loop.close();
+ * ```
+ */
+export function ensureFuture<T>(
+  awaitable: Coroutine<T> | Future<T> | Thenable<T> | Iterable<unknown, T, unknown>,
+  loop?: EventLoop,
+): Future<T> {
+  if (awaitable instanceof Future) {
+    if (loop !== undefined && awaitable.getLoop() !== loop) {
+      throw new TypeError(`Cannot ensureFuture(${awaitable}): it belongs to another loop than ${loop}`);
+    }
+    return awaitable;
+  }
+  const target = loop ?? currentOrNewLoop();
+  if (typeof awaitable === "function" || isGenerator(awaitable)) {
+    return target.createTask(awaitable as Coroutine<T>);
+  }
+  if (awaitable !== null && typeof awaitable === "object" && Symbol.iterator in awaitable) {
+    const iterable = awaitable as Iterable<unknown, T, unknown>;
+    return target.createTask((function* awaitIterable() {
+      return yield* iterable;
+    })());
+  }
+  if (isThenable(awaitable)) {
+    const thenable = awaitable as Thenable<T>;
+    return target.createTask(async function awaitThenable() {
+      return await thenable;
+    });
+  }
+  throw new TypeError(
+    `ensureFuture() needs a Future, a coroutine or an awaitable, received ${describe(awaitable)}`,
+  );
+}
+
+/**
+ * The task whose code is running now, or `null` outside tasks (Python's `asyncio.current_task`).
+ *
+ * @param loop Only a task of this loop counts (default: any).
+ * @returns The current task, or null.
+ *
+ * @example
+ * ```ts
+ * import { newEventLoop } from "./loop.ts";
+ * import { currentTask } from "./task.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const task = loop.createTask(async () => currentTask());
+ * assert.equal(await loop.runUntilComplete(task), task);
+ * assert.equal(currentTask(), null);
+ * loop.close();
+ * ```
+ */
+export function currentTask(loop?: EventLoop): Task<unknown> | null {
+  let task = steppingTask;
+  if (task === null) {
+    const stored = taskContext.getStore();
+    if (stored !== undefined && !stored.done()) task = stored;
+  }
+  if (task !== null && loop !== undefined && task.getLoop() !== loop) return null;
+  return task;
+}
+
+/**
+ * The tasks of a loop that are not done yet (Python's `asyncio.all_tasks`).
+ *
+ * @param loop The loop (default: the running loop).
+ * @returns A new Set of the pending tasks.
+ * @throws {InvalidStateError} If no loop is given and none is running.
+ *
+ * @example
+ * ```ts
+ * import { newEventLoop } from "./loop.ts";
+ * import { allTasks, sleep } from "./task.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const sleeper = loop.createTask(async () => await sleep(5));
+ * assert.ok(allTasks(loop).has(sleeper));
+ * await loop.runUntilComplete(sleeper);
+ * assert.equal(allTasks(loop).size, 0);
+ * loop.close();
+ * ```
+ */
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  const target = loop ?? runningLoop;
+  if (target === null) throw new InvalidStateError("Cannot list tasks: no running event loop and none given");
+  return new Set(target._tasks);
+}
+
+// ---- sleep ------------------------------------------------------------------------------------------------
+
+/** A sleep's future: cancelling it also cancels its timer, so cancelled sleeps leave nothing in the timer heap. */
+class SleepFuture<T> extends Future<T> {
+  #timer: { cancel(): void } | null = null;
+  constructor(loop: EventLoop, ms: number, value: T) {
+    super({ loop });
+    this.#timer = loop.callLater(ms, wakeSleeper, this as SleepFuture<unknown>, value);
+  }
+  override cancel(message?: string): boolean {
+    const cancelled = super.cancel(message);
+    if (cancelled) this.#timer?.cancel();
+    this.#timer = null;
+    return cancelled;
+  }
+}
+
+function wakeSleeper(future: SleepFuture<unknown>, value: unknown): void {
+  if (!future.done()) future._resolve(value);
+}
+
+// `sleep(0)`: one pass through the ready queue (CPython's bare `yield`), never a host timer.
+class YieldOnce<T> implements Awaitable<T> {
+  #value: T;
+  constructor(value: T) {
+    this.#value = value;
+  }
+  // deno-lint-ignore no-explicit-any
+  then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
+    const task = taskContext.getStore();
+    if (
+      task !== undefined && typeof onFulfilled === "function" && typeof onRejected === "function" &&
+      task._awaitYield(onFulfilled as (value: unknown) => void, onRejected, this.#value)
+    ) return;
+    const value = this.#value;
+    const loop = runningLoop;
+    if (typeof onFulfilled !== "function") return;
+    if (loop !== null) loop.callSoon(onFulfilled, value);
+    else queueMicrotask(() => onFulfilled(value));
+  }
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    return new YieldOnceIterator(this.#value);
+  }
+}
+
+class YieldOnceIterator<T> implements Iterator<unknown, T, unknown> {
+  #value: T;
+  #yielded = false;
+  constructor(value: T) {
+    this.#value = value;
+  }
+  next(): IteratorResult<unknown, T> {
+    if (this.#yielded) return { value: this.#value, done: true };
+    this.#yielded = true;
+    return YIELDED_NOTHING;
+  }
+  throw(error: unknown): IteratorResult<unknown, T> {
+    throw error;
+  }
+  return(value: T): IteratorResult<unknown, T> {
+    return { value, done: true };
+  }
+}
+
+const YIELD_NOTHING = new YieldOnce<undefined>(undefined);
+
+/**
+ * Suspends the current coroutine for `ms` milliseconds, then resumes it with `result` (Python's `asyncio.sleep`).
+ * Works in both coroutine kinds: `await sleep(ms)` and `yield* sleep(ms)`. `sleep(0)` (or any delay ≤ 0) yields
+ * once through the ready queue and never uses a host timer, so other tasks run. The timer starts when `sleep` is
+ * called; cancelling the awaiting task cancels it.
+ *
+ * @typeParam T The type of `result`.
+ * @param ms How long to sleep, in ms; ≤ 0 means one pass through the loop; `Infinity` sleeps until cancelled.
+ * @param result The value the sleep resolves to.
+ * @returns An awaitable of `result`.
+ * @throws {TypeError} If `ms` is not a number.
+ * @throws {RangeError} If `ms` is NaN.
+ *
+ * @example Sleeping in both kinds of coroutine
+ * ```ts
+ * import { newEventLoop } from "./loop.ts";
+ * import { sleep } from "./task.ts";
+ * import { VirtualClock } from "./virtual_clock.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop({ clock: new VirtualClock() });
+ * const fromAsync = await loop.runUntilComplete(async () => await sleep(100, "async"));
+ * const fromGenerator = await loop.runUntilComplete(function* () {
+ *   return yield* sleep(100, "generator");
+ * }());
+ * assert.deepEqual([fromAsync, fromGenerator, loop.time()], ["async", "generator", 200]);
+ * loop.close();
+ * ```
+ */
+export function sleep<T = undefined>(ms: number, result?: T): Awaitable<T> {
+  if (typeof ms !== "number") {
+    throw new TypeError(`Cannot sleep(): the delay must be a number of ms, received ${describe(ms)}`);
+  }
+  if (ms > 0) return new SleepFuture(currentOrNewLoop(), ms, result as T);
+  if (Number.isNaN(ms)) throw new RangeError("Cannot sleep(): the delay must be a number of ms, received NaN");
+  return result === undefined ? YIELD_NOTHING as YieldOnce<T> : new YieldOnce(result as T);
+}

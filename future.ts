@@ -457,7 +457,7 @@ export class Future<T = unknown> implements Awaitable<T> {
   then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
     const task = taskContext.getStore();
     if (task !== undefined && typeof onFulfilled === "function" && typeof onRejected === "function") {
-      if (task._awaitFuture(this as Future<unknown>, onFulfilled, onRejected)) return;
+      if (task._awaitFuture(this as Future<unknown>, onFulfilled as (value: unknown) => void, onRejected)) return;
     }
     this.#thenOutsideTask(onFulfilled, onRejected);
   }
@@ -725,7 +725,9 @@ export function wrapFuture<T>(source: Thenable<T>, loop?: EventLoop): Future<T> 
   }
   source.then(
     (value) => {
-      if (!future.done() && !target.isClosed()) target.callSoonThreadsafe(() => !future.done() && future.setResult(value));
+      if (!future.done() && !target.isClosed()) {
+        target.callSoonThreadsafe(() => !future.done() && future.setResult(value));
+      }
     },
     (error) => {
       if (future.done() || target.isClosed()) return;

@@ -550,7 +550,9 @@ export class EventLoop {
    */
   setExceptionHandler(handler: ExceptionHandler | null): void {
     if (handler !== null && typeof handler !== "function") {
-      throw new TypeError(`Cannot set the exception handler: expected a function or null, received ${describe(handler)}`);
+      throw new TypeError(
+        `Cannot set the exception handler: expected a function or null, received ${describe(handler)}`,
+      );
     }
     this.#exceptionHandler = handler;
   }
@@ -724,8 +726,11 @@ export class EventLoop {
     }
     const future = this.createFuture<R>();
     Promise.resolve(target.submit(fn, ...args)).then(
-      (value) => !future.done() && !this.#closed && this.callSoonThreadsafe(() => !future.done() && future.setResult(value as R)),
-      (error) => !future.done() && !this.#closed && this.callSoonThreadsafe(() => !future.done() && future.setException(error)),
+      (value) =>
+        !future.done() && !this.#closed &&
+        this.callSoonThreadsafe(() => !future.done() && future.setResult(value as R)),
+      (error) =>
+        !future.done() && !this.#closed && this.callSoonThreadsafe(() => !future.done() && future.setException(error)),
     );
     return future;
   }
@@ -900,7 +905,10 @@ export class EventLoop {
   }
 
   #reportCallbackError(callback: (arg: unknown) => void, argument: unknown, error: unknown): void {
-    this.callExceptionHandler({ message: `Exception in callback ${describeCallback(callback, argument)}`, exception: error });
+    this.callExceptionHandler({
+      message: `Exception in callback ${describeCallback(callback, argument)}`,
+      exception: error,
+    });
   }
 
   // Decides how the loop waits for its next iteration: at once if callbacks are ready (or it is stopping),

@@ -442,7 +442,9 @@ export class Task<T = unknown> extends Future<T> {
   override toString(): string {
     const coro = this.#coro as { name?: string; constructor?: { name?: string } };
     const coroName = typeof coro === "function" ? coro.name || "anonymous" : "generator";
-    return `<Task ${this.state === "running" ? "pending" : this._describeState()} name='${this.getName()}' coro=${coroName}()>`;
+    return `<Task ${
+      this.state === "running" ? "pending" : this._describeState()
+    } name='${this.getName()}' coro=${coroName}()>`;
   }
 
   // ---- The engine. ----------------------------------------------------------------------------------------
@@ -706,7 +708,9 @@ function notACoroutineMessage(value: unknown): string {
     return `A coroutine was expected, received ${describe(value)}, which is already running and cannot be ` +
       `cancelled; pass a function instead: createTask(() => work(args))`;
   }
-  return `A coroutine was expected (a generator object, or a function returning a promise), received ${describe(value)}`;
+  return `A coroutine was expected (a generator object, or a function returning a promise), received ${
+    describe(value)
+  }`;
 }
 
 /**
@@ -809,12 +813,13 @@ export function ensureFuture<T>(
  * @example
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { currentTask } from "./task.ts";
+ * import { currentTask, type Task } from "./task.ts";
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();
- * const task = loop.createTask(async () => currentTask());
- * assert.equal(await loop.runUntilComplete(task), task);
+ * // (A task's function cannot return the task itself: an async function adopts a returned thenable.)
+ * const task: Task<boolean> = loop.createTask(async (): Promise<boolean> => currentTask() === task);
+ * assert.equal(await loop.runUntilComplete(task), true);
  * assert.equal(currentTask(), null);
  * loop.close();
  * ```
@@ -873,6 +878,27 @@ class SleepFuture<T> extends Future<T> {
   }
 }
 
+// `sleep(ms > 0)`: lazy, as a Python coroutine — the timer starts on the loop of whoever first awaits it, so
+// `loop.runUntilComplete(sleep(10))` sleeps on `loop` even though `sleep` was called before it ran.
+class Sleep<T> implements Awaitable<T> {
+  #ms: number;
+  #value: T;
+  #future: SleepFuture<T> | null = null;
+  constructor(ms: number, value: T) {
+    this.#ms = ms;
+    this.#value = value;
+  }
+  // deno-lint-ignore no-explicit-any
+  then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
+    const loop = taskContext.getStore()?.getLoop() ?? runningLoop ?? currentOrNewLoop();
+    (this.#future ??= new SleepFuture(loop, this.#ms, this.#value)).then(onFulfilled, onRejected);
+  }
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    const loop = steppingTask?.getLoop() ?? runningLoop ?? currentOrNewLoop();
+    return (this.#future ??= new SleepFuture(loop, this.#ms, this.#value))[Symbol.iterator]();
+  }
+}
+
 function wakeSleeper(future: SleepFuture<unknown>, value: unknown): void {
   if (!future.done()) future._resolve(value);
 }
@@ -925,8 +951,8 @@ const YIELD_NOTHING = new YieldOnce<undefined>(undefined);
 /**
  * Suspends the current coroutine for `ms` milliseconds, then resumes it with `result` (Python's `asyncio.sleep`).
  * Works in both coroutine kinds: `await sleep(ms)` and `yield* sleep(ms)`. `sleep(0)` (or any delay ≤ 0) yields
- * once through the ready queue and never uses a host timer, so other tasks run. The timer starts when `sleep` is
- * called; cancelling the awaiting task cancels it.
+ * once through the ready queue and never uses a host timer, so other tasks run. As a Python coroutine, the sleep
+ * starts when it is first awaited, on the awaiting task's loop; cancelling the awaiting task cancels its timer.
  *
  * @typeParam T The type of `result`.
  * @param ms How long to sleep, in ms; ≤ 0 means one pass through the loop; `Infinity` sleeps until cancelled.
@@ -955,7 +981,7 @@ export function sleep<T = undefined>(ms: number, result?: T): Awaitable<T> {
   if (typeof ms !== "number") {
     throw new TypeError(`Cannot sleep(): the delay must be a number of ms, received ${describe(ms)}`);
   }
-  if (ms > 0) return new SleepFuture(currentOrNewLoop(), ms, result as T);
+  if (ms > 0) return new Sleep(ms, result as T);
   if (Number.isNaN(ms)) throw new RangeError("Cannot sleep(): the delay must be a number of ms, received NaN");
   return result === undefined ? YIELD_NOTHING as YieldOnce<T> : new YieldOnce(result as T);
 }

@@ -1,0 +1,27 @@
+/**
+ * asyncio for Deno: Python's asyncio model — an event loop object, Future, Task with real cancellation — as a
+ * Deno-native TypeScript module. Names are CPython 3.12's in camelCase; durations are milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const result = await run(async () => {
+ *   const slow = createTask(async () => await sleep(20, "slow"));
+ *   const fast = createTask(async () => await sleep(10, "fast"));
+ *   return [await slow, await fast];
+ * });
+ * assert.deepEqual(result, ["slow", "fast"]);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./errors.ts";
+export * from "./future.ts";
+export * from "./handle.ts";
+export * from "./loop.ts";
+export * from "./task.ts";
+export * from "./runner.ts";
+export * from "./virtual_clock.ts";

@@ -458,6 +458,9 @@ export class Future<T = unknown> implements Awaitable<T> {
     const task = taskContext.getStore();
     if (task !== undefined && typeof onFulfilled === "function" && typeof onRejected === "function") {
       if (task._awaitFuture(this as Future<unknown>, onFulfilled as (value: unknown) => void, onRejected)) return;
+      // The task already waits on something (`await Promise.all([a, b])`): it waits on this future too, so a
+      // cancel of the task must reach it as well.
+      if (!task.done() && this.#state === PENDING) task._alsoWaitOn(this as Future<unknown>);
     }
     this.#thenOutsideTask(onFulfilled, onRejected);
   }

@@ -129,7 +129,7 @@ export class Runner {
       if (this.#interrupts === 1 && !task.done()) {
         task.cancel();
         // Wake the loop even if it idles; the cancel is delivered on its next iteration.
-        loop.callSoonThreadsafe(() => {});
+        if (!loop.isClosed()) loop.callSoonThreadsafe(() => {});
         return;
       }
       // A second Ctrl+C: stop waiting for a main task that ignores cancellation (CPython raises

@@ -114,6 +114,8 @@ export class Task<T = unknown> extends Future<T> {
   #stepError: unknown = NO_ERROR;
   #abortController: AbortController | null = null;
   #stack: string | null = null;
+  // Futures awaited besides the waiter, as in `await Promise.all([a, b])`: a cancel reaches them too.
+  #otherWaiters: Set<Future<unknown>> | null = null;
 
   /**
    * Wraps a coroutine in a task and schedules its first step. `loop.createTask()` and `createTask()` are the
@@ -290,6 +292,13 @@ export class Task<T = unknown> extends Future<T> {
     this.#cancelRequests++;
     if (this.#abortController !== null && !this.#abortController.signal.aborted) {
       this.#abortController.abort(new CancelledError(message));
+    }
+    const others = this.#otherWaiters;
+    if (others !== null) {
+      this.#otherWaiters = null;
+      let reached = false;
+      for (const other of others) reached = other.cancel(message) || reached;
+      if (reached && (this.#waiter === null || this.#waiter === YIELD)) return true;
     }
     const waiter = this.#waiter;
     if (waiter !== null && waiter !== YIELD && waiter.cancel(message)) {
@@ -590,6 +599,20 @@ export class Task<T = unknown> extends Future<T> {
     return true;
   }
 
+  /** @ignore Notes a future the task awaits besides its waiter (see `Future.then`). */
+  _alsoWaitOn(future: Future<unknown>): void {
+    const others = this.#otherWaiters ??= new Set();
+    others.add(future);
+    future._addCallback(forgetOtherWaiter, this);
+  }
+
+  /** @ignore The future is done: a cancel need not reach it any more. */
+  _forgetOtherWaiter(): void {
+    const others = this.#otherWaiters;
+    if (others === null) return;
+    for (const other of others) if (other.done()) others.delete(other);
+  }
+
   /** @ignore `await sleep(0)` inside this task's async function: one pass through the ready queue. */
   _awaitYield(resolve: (value: unknown) => void, reject: (reason: unknown) => void, value: unknown): boolean {
     if (this.#generator !== null || this.#waiter !== null || this.done()) return false;
@@ -671,6 +694,10 @@ export class Task<T = unknown> extends Future<T> {
 
 function stepTask(task: Task<unknown>): void {
   task._step();
+}
+
+function forgetOtherWaiter(task: Task<unknown>): void {
+  task._forgetOtherWaiter();
 }
 
 function wakeAsyncFunction(task: Task<unknown>): void {

@@ -28,6 +28,7 @@
  * @module
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { clearImmediate, setImmediate } from "node:timers";
 import {
   currentLoop,
@@ -137,8 +138,10 @@ export class EventLoop {
   #runFinished: (() => void) | null = null;
   #defaultExecutor: Executor | null = null;
   #unretrieved = new Set<Future<unknown>>();
-  /** @ignore The loop's pending tasks (`allTasks()`). */
-  readonly _tasks: Set<Task<unknown>> = new Set();
+  // The pending tasks, as an intrusive doubly linked list through the tasks themselves: registering and
+  // unregistering a task is two pointer writes, where a Set would hash every task on the hot path.
+  #firstTask: Task<unknown> | null = null;
+  #taskOptions: TaskOptions = { loop: this };
 
   /**
    * Makes a loop; `newEventLoop()` is the usual way.
@@ -349,7 +352,7 @@ export class EventLoop {
    */
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
     this.#checkOpen();
-    return new Task(coro, { ...options, loop: this });
+    return new Task(coro, options === undefined ? this.#taskOptions : { ...options, loop: this });
   }
 
   /**
@@ -483,7 +486,7 @@ export class EventLoop {
     if (this.#running) throw new InvalidStateError("Cannot close a running event loop");
     if (this.#closed) return;
     if (this.#debug) {
-      for (const task of this._tasks) {
+      for (const task of this._pendingTasks()) {
         this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
       }
       for (const future of this.#unretrieved) {
@@ -818,6 +821,32 @@ export class EventLoop {
     this.#cancelledTimers++;
   }
 
+  /** @ignore Adds a new task to the pending tasks. */
+  _registerTask(task: Task<unknown>): void {
+    const first = this.#firstTask;
+    task._nextTask = first;
+    if (first !== null) first._previousTask = task;
+    this.#firstTask = task;
+  }
+
+  /** @ignore Removes a finished task from the pending tasks. */
+  _unregisterTask(task: Task<unknown>): void {
+    const previous = task._previousTask;
+    const next = task._nextTask;
+    if (previous !== null) previous._nextTask = next;
+    else if (this.#firstTask === task) this.#firstTask = next;
+    if (next !== null) next._previousTask = previous;
+    task._previousTask = null;
+    task._nextTask = null;
+  }
+
+  /** @ignore The pending tasks, oldest first. */
+  _pendingTasks(): Task<unknown>[] {
+    const tasks: Task<unknown>[] = [];
+    for (let task = this.#firstTask; task !== null; task = task._nextTask) tasks.push(task);
+    return tasks.reverse();
+  }
+
   /** @ignore Tracks (debug mode) futures whose exception was not retrieved, to report them at close. */
   _trackUnretrieved(future: Future<unknown>, add: boolean): void {
     if (add) {
@@ -1003,8 +1032,11 @@ function checkTime(value: unknown, method: string, what: string): void {
 
 // Host callbacks inherit the async context they were scheduled in; the loop's own must start from none, or a
 // callback of the next iteration would look as if it ran inside whichever task happened to wake the loop.
+// (`taskContext.exit()` would not do: it hides the store only while it runs, and the host callback would still
+// capture the task's context.) The snapshot is taken when this module loads, outside any task.
+const inRootContext: <R>(fn: () => R) => R = AsyncLocalStorage.snapshot();
 function outsideTasks<R>(schedule: () => R): R {
-  return taskContext.getStore() === undefined ? schedule() : taskContext.exit(schedule);
+  return taskContext.getStore() === undefined ? schedule() : inRootContext(schedule);
 }
 
 setLoopFactory(() => new EventLoop());

@@ -234,7 +234,7 @@ export class Runner {
 // CPython's `_cancel_all_tasks`: cancel every pending task, run the loop until they are all done, and report
 // those that ended with an exception nobody will ever see.
 async function cancelAllTasks(loop: EventLoop): Promise<void> {
-  const pending = [...loop._tasks];
+  const pending = loop._pendingTasks();
   if (pending.length === 0) return;
   for (const task of pending) task.cancel();
   const allDone = loop.createFuture<void>();

@@ -114,6 +114,10 @@ export class Task<T = unknown> extends Future<T> {
   #stepError: unknown = NO_ERROR;
   #abortController: AbortController | null = null;
   #stack: string | null = null;
+  /** @ignore Links of the loop's list of pending tasks. */
+  _previousTask: Task<unknown> | null = null;
+  /** @ignore Links of the loop's list of pending tasks. */
+  _nextTask: Task<unknown> | null = null;
   // Futures awaited besides the waiter, as in `await Promise.all([a, b])`: a cancel reaches them too.
   #otherWaiters: Set<Future<unknown>> | null = null;
 
@@ -143,7 +147,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     this.#name = name ?? null;
     this.#number = nextTaskNumber++;
-    loop._tasks.add(this as Task<unknown>);
+    loop._registerTask(this as Task<unknown>);
     loop._schedule(stepTask, this);
   }
 
@@ -672,7 +676,7 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   #finishWithValue(value: T): void {
-    this.#loop._tasks.delete(this as Task<unknown>);
+    this.#loop._unregisterTask(this as Task<unknown>);
     if (this.#mustCancel) {
       // Cancelled after its last await: the task ends cancelled, as CPython's `__step`.
       this._markCancelled(this.#cancelMessage);
@@ -682,7 +686,7 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   #finishWithError(error: unknown): void {
-    this.#loop._tasks.delete(this as Task<unknown>);
+    this.#loop._unregisterTask(this as Task<unknown>);
     if (error instanceof CancelledError) this._markCancelled(error.message, error);
     else this._reject(error);
   }
@@ -885,7 +889,7 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   const target = loop ?? runningLoop;
   if (target === null) throw new InvalidStateError("Cannot list tasks: no running event loop and none given");
-  return new Set(target._tasks);
+  return new Set(target._pendingTasks());
 }
 
 // ---- sleep ------------------------------------------------------------------------------------------------

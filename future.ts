@@ -544,7 +544,8 @@ export class Future<T = unknown> implements Awaitable<T> {
     if (this.#state === PENDING) return "pending";
     if (this.#state === CANCELLED) return "cancelled";
     if (this.#exception !== undefined) return `finished exception=${describeError(this.#exception)}`;
-    return `finished result=${describe(this.#result)}`;
+    const result = this.#result;
+    return `finished result=${typeof result === "string" ? `'${result}'` : describe(result)}`;
   }
 
   /** @ignore Sets the result without the state check (the check is the caller's). */

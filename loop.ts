@@ -95,6 +95,9 @@ const CLOCK_RESOLUTION_MS = 0.001;
 // `_MIN_SCHEDULED_TIMER_HANDLES` / `_MIN_CANCELLED_TIMER_HANDLES_FRACTION`).
 const MIN_CANCELLED_TIMERS_FOR_CLEANUP = 100;
 
+// The longest the loop sleeps on one host timer; a later deadline just re-arms it (CPython: 24 hours).
+const MAXIMUM_HOST_TIMER_MS = 24 * 3600 * 1000;
+
 let nextLoopId = 1;
 
 /**
@@ -410,8 +413,12 @@ export class EventLoop {
    * ```
    */
   runForever(): Promise<void> {
-    this.#checkOpen();
-    this.#checkNotRunning();
+    try {
+      this.#checkOpen();
+      this.#checkNotRunning();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.#running = true;
     setRunningLoop(this);
     return new Promise<void>((resolve) => {
@@ -872,7 +879,9 @@ export class EventLoop {
     }
     const clock = this.#clock;
     if (this.#ready.length === 0 && !this.#stopping && timers.size > 0 && clock.jumpTo !== undefined) {
-      clock.jumpTo(timers.peek()!.when());
+      // A timer at Infinity never comes due: time must not jump there.
+      const next = timers.peek()!.when();
+      if (next !== Infinity) clock.jumpTo(next);
     }
     const endTime = clock.now() + CLOCK_RESOLUTION_MS;
     while (timers.size > 0) {
@@ -949,17 +958,19 @@ export class EventLoop {
     }
     const timers = this.#timers;
     if (timers.size === 0) return;
+    const deadline = timers.peek()!.when();
+    if (deadline === Infinity) return;
     if (this.#clock.jumpTo !== undefined) {
       this.#requestIteration();
       return;
     }
-    const deadline = timers.peek()!.when();
     if (this.#hostTimer !== null) {
       if (this.#hostTimerDeadline <= deadline) return;
       clearTimeout(this.#hostTimer);
     }
     this.#hostTimerDeadline = deadline;
-    const delay = Math.max(0, Math.ceil(deadline - this.#clock.now()));
+    // Capped as CPython caps its select() timeout: host timers overflow past 2^31-1 ms and would fire at once.
+    const delay = Math.min(MAXIMUM_HOST_TIMER_MS, Math.max(0, Math.ceil(deadline - this.#clock.now())));
     this.#hostTimer = outsideTasks(() => setTimeout(this.#onHostTimer, delay));
   }
 
@@ -993,7 +1004,10 @@ export class EventLoop {
     }
     const finished = this.#runFinished;
     this.#runFinished = null;
-    finished?.();
+    // Resolve only after the microtasks of this last iteration: an async function a callback resumed runs to its
+    // next await (or its end) first, as the coroutine would have within CPython's iteration. Otherwise code after
+    // `await loop.runForever()` could close the loop under a task that is still finishing.
+    if (finished !== null) outsideTasks(() => setImmediate(finished));
   }
 
   #checkOpen(): void {

@@ -677,18 +677,34 @@ export class Task<T = unknown> extends Future<T> {
 
   #finishWithValue(value: T): void {
     this.#loop._unregisterTask(this as Task<unknown>);
-    if (this.#mustCancel) {
-      // Cancelled after its last await: the task ends cancelled, as CPython's `__step`.
-      this._markCancelled(this.#cancelMessage);
-    } else {
-      this._resolve(value);
+    try {
+      // Cancelled after its last await, the task ends cancelled, as CPython's `__step`.
+      if (this.#mustCancel) this._markCancelled(this.#cancelMessage);
+      else this._resolve(value);
+    } catch (error) {
+      this.#reportFinishedAfterClose(error);
     }
   }
 
   #finishWithError(error: unknown): void {
     this.#loop._unregisterTask(this as Task<unknown>);
-    if (error instanceof CancelledError) this._markCancelled(error.message, error);
-    else this._reject(error);
+    try {
+      if (error instanceof CancelledError) this._markCancelled(error.message, error);
+      else this._reject(error);
+    } catch (scheduleError) {
+      this.#reportFinishedAfterClose(scheduleError);
+    }
+  }
+
+  // A task's function can settle after its loop closed (a cancel delivered in the loop's last iteration): the
+  // task still ends, but its done-callbacks can no longer run. That is reported, never thrown into a promise
+  // reaction where it would crash the program.
+  #reportFinishedAfterClose(error: unknown): void {
+    if (!this.#loop.isClosed()) throw error;
+    this.#loop.defaultExceptionHandler({
+      message: `${this} finished after its event loop was closed; its done-callbacks will not run`,
+      task: this as Task<unknown>,
+    });
   }
 
   #makeCancelledError(): CancelledError {

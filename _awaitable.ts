@@ -1,0 +1,60 @@
+// An awaitable written once, as a generator, that both kinds of coroutine can wait on: `yield*` delegates to the
+// generator directly, `await` drives it with an async function running in the awaiting task's context — so every
+// Future it waits on is the task's waiter, and a cancel reaches it at exactly the same point in both kinds.
+//
+// Locks, queues and the combinators use it for operations that must run code after a wait (CPython's
+// `acquire()` re-checks the lock after its future is woken; a cancelled waiter hands its wake-up on).
+
+import type { Awaitable } from "./future.ts";
+
+/** A generator function that waits with `yield*` on Futures, the form of every library operation that waits. */
+export type Steps<T> = () => Generator<unknown, T, unknown>;
+
+/**
+ * Makes an awaitable from `steps`. Like a Python coroutine it is lazy — nothing runs until it is awaited — and it
+ * can be awaited once.
+ */
+export function awaitable<T>(steps: Steps<T>): Awaitable<T> {
+  return new GeneratorAwaitable(steps);
+}
+
+class GeneratorAwaitable<T> implements Awaitable<T> {
+  #steps: Steps<T> | null;
+
+  constructor(steps: Steps<T>) {
+    this.#steps = steps;
+  }
+
+  // deno-lint-ignore no-explicit-any
+  then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
+    drive(this.#take()).then(onFulfilled, onRejected);
+  }
+
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    return this.#take();
+  }
+
+  #take(): Generator<unknown, T, unknown> {
+    const steps = this.#steps;
+    if (steps === null) throw new TypeError("This awaitable was already awaited; call the operation again");
+    this.#steps = null;
+    return steps();
+  }
+}
+
+// Runs a generator coroutine inside an async function: each yielded Future is awaited (in the caller's task
+// context) and its outcome sent back in, as a task steps a generator. A bare yield is one pass through the loop.
+async function drive<T>(generator: Generator<unknown, T, unknown>): Promise<T> {
+  let step = generator.next();
+  while (!step.done) {
+    let value: unknown;
+    try {
+      value = await (step.value ?? null);
+    } catch (error) {
+      step = generator.throw(error);
+      continue;
+    }
+    step = generator.next(value);
+  }
+  return step.value;
+}

@@ -42,7 +42,7 @@
 import { currentOrNewLoop, enterStep, runningLoop, steppingTask, taskContext } from "./_current.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
-import { type Awaitable, Future, type FutureState, type Thenable } from "./future.ts";
+import { type Awaitable, Future, type FutureState, type Thenable, wrapFuture } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 
 /**
@@ -617,6 +617,14 @@ export class Task<T = unknown> extends Future<T> {
     for (const other of others) if (other.done()) others.delete(other);
   }
 
+  /** @ignore Raises a pending cancel at an await that has not started waiting yet (see `Sleep.then`). */
+  _deliverPendingCancel(reject: (reason: unknown) => void): boolean {
+    if (this.#generator !== null || this.done() || !this.#mustCancel || this.#waiter !== null) return false;
+    this.#mustCancel = false;
+    reject(this.#makeCancelledError());
+    return true;
+  }
+
   /** @ignore `await sleep(0)` inside this task's async function: one pass through the ready queue. */
   _awaitYield(resolve: (value: unknown) => void, reject: (reason: unknown) => void, value: unknown): boolean {
     if (this.#generator !== null || this.#waiter !== null || this.done()) return false;
@@ -795,8 +803,8 @@ export function createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T
 
 /**
  * Makes sure of a Future (Python's `asyncio.ensure_future`): a Future or Task is returned as it is, a coroutine is
- * wrapped in a task, and any other awaitable (a promise, `sleep()`) in a task that awaits it — a cancel of that
- * task cannot reach inside a promise.
+ * wrapped in a task, an iterable awaitable (`sleep()`) in a task that delegates to it, and a promise in a Future
+ * (`wrapFuture`) — cancelling that Future cannot reach inside the promise, which goes on.
  *
  * @typeParam T The result type.
  * @param awaitable A Future, a coroutine, or an awaitable.
@@ -841,10 +849,9 @@ export function ensureFuture<T>(
     })());
   }
   if (isThenable(awaitable)) {
-    const thenable = awaitable as Thenable<T>;
-    return target.createTask(async function awaitThenable() {
-      return await thenable;
-    });
+    // Wrapped at once, so that a promise that already failed is handled (no unhandled rejection); cancelling the
+    // wrapper cannot reach inside the promise, which goes on.
+    return wrapFuture(awaitable as Thenable<T>, target);
   }
   throw new TypeError(
     `ensureFuture() needs a Future, a coroutine or an awaitable, received ${describe(awaitable)}`,
@@ -937,7 +944,10 @@ class Sleep<T> implements Awaitable<T> {
   }
   // deno-lint-ignore no-explicit-any
   then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
-    const loop = taskContext.getStore()?.getLoop() ?? runningLoop ?? currentOrNewLoop();
+    const task = taskContext.getStore();
+    // A cancel already pending is raised here without starting a timer nobody would wait for.
+    if (task !== undefined && typeof onRejected === "function" && task._deliverPendingCancel(onRejected)) return;
+    const loop = task?.getLoop() ?? runningLoop ?? currentOrNewLoop();
     (this.#future ??= new SleepFuture(loop, this.#ms, this.#value)).then(onFulfilled, onRejected);
   }
   [Symbol.iterator](): Iterator<unknown, T, unknown> {

@@ -28,9 +28,12 @@ import type { EventLoop } from "./loop.ts";
 
 export { CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
 
+// The states, with the exception's "retrieved" mark folded in so that a future stays six fields small.
 const PENDING = 0;
-const FINISHED = 1;
-const CANCELLED = 2;
+const FINISHED = 1; // with a result
+const FAILED = 2; // with an exception nobody has looked at yet
+const FAILED_RETRIEVED = 3; // with an exception that was read (no "never retrieved" report)
+const CANCELLED = 4;
 
 /** A done-callback: called with the future once it is done. */
 export type DoneCallback<T> = (future: Future<T>) => void;
@@ -108,17 +111,13 @@ const unretrievedExceptions = new FinalizationRegistry<Unretrieved>((held) => {
 export class Future<T = unknown> implements Awaitable<T> {
   #loop: EventLoop;
   #state: number = PENDING;
-  #result: T | undefined = undefined;
-  #exception: unknown = undefined;
-  #cancelMessage: string | undefined = undefined;
-  #cancelledError: CancelledError | null = null;
-  #exceptionRetrieved = false;
+  // The result, the exception, or — once cancelled — the cancel message, then the CancelledError made from it.
+  #value: unknown = undefined;
   // Done-callbacks as (function, argument) pairs: the first inline, the rest in an array, because almost every
   // future has exactly one (the task awaiting it) and an array per future would be garbage on the hot path.
   #firstCallback: ((arg: never) => void) | null = null;
   #firstArgument: unknown = undefined;
   #moreCallbacks: unknown[] | null = null;
-  #iterator: FutureIterator<T> | null = null;
 
   /**
    * Makes a pending future.
@@ -209,7 +208,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * ```
    */
   get state(): FutureState {
-    return this.#state === PENDING ? "pending" : this.#state === FINISHED ? "done" : "cancelled";
+    return this.#state === PENDING ? "pending" : this.#state === CANCELLED ? "cancelled" : "done";
   }
 
   /**
@@ -235,14 +234,13 @@ export class Future<T = unknown> implements Awaitable<T> {
    * ```
    */
   result(): T {
-    if (this.#state === FINISHED) {
-      if (this.#exception !== undefined) {
-        this.#markRetrieved();
-        throw this.#exception;
-      }
-      return this.#result as T;
+    const state = this.#state;
+    if (state === FINISHED) return this.#value as T;
+    if (state === FAILED || state === FAILED_RETRIEVED) {
+      this.#markRetrieved();
+      throw this.#value;
     }
-    if (this.#state === CANCELLED) throw this._makeCancelledError();
+    if (state === CANCELLED) throw this._makeCancelledError();
     throw new InvalidStateError(`Result is not ready: ${this} is still pending`);
   }
 
@@ -266,11 +264,13 @@ export class Future<T = unknown> implements Awaitable<T> {
    * ```
    */
   exception(): unknown {
-    if (this.#state === FINISHED) {
+    const state = this.#state;
+    if (state === FINISHED) return undefined;
+    if (state === FAILED || state === FAILED_RETRIEVED) {
       this.#markRetrieved();
-      return this.#exception;
+      return this.#value;
     }
-    if (this.#state === CANCELLED) throw this._makeCancelledError();
+    if (state === CANCELLED) throw this._makeCancelledError();
     throw new InvalidStateError(`Exception is not set: ${this} is still pending`);
   }
 
@@ -470,8 +470,8 @@ export class Future<T = unknown> implements Awaitable<T> {
     onRejected: ((reason: unknown) => unknown) | null | undefined,
   ): void {
     const settle = () => {
-      if (this.#state === FINISHED && this.#exception === undefined) {
-        if (typeof onFulfilled === "function") onFulfilled(this.#result as T);
+      if (this.#state === FINISHED) {
+        if (typeof onFulfilled === "function") onFulfilled(this.#value as T);
         return;
       }
       if (typeof onRejected !== "function") return;
@@ -514,7 +514,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * ```
    */
   [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    return this.#iterator ??= new FutureIterator(this);
+    return new FutureIterator(this);
   }
 
   /**
@@ -541,24 +541,25 @@ export class Future<T = unknown> implements Awaitable<T> {
 
   /** @ignore The state part of `toString()`, shared with Task. */
   _describeState(): string {
-    if (this.#state === PENDING) return "pending";
-    if (this.#state === CANCELLED) return "cancelled";
-    if (this.#exception !== undefined) return `finished exception=${describeError(this.#exception)}`;
-    const result = this.#result;
+    const state = this.#state;
+    if (state === PENDING) return "pending";
+    if (state === CANCELLED) return "cancelled";
+    if (state !== FINISHED) return `finished exception=${describeError(this.#value)}`;
+    const result = this.#value;
     return `finished result=${typeof result === "string" ? `'${result}'` : describe(result)}`;
   }
 
   /** @ignore Sets the result without the state check (the check is the caller's). */
   _resolve(value: T): void {
-    this.#result = value;
+    this.#value = value;
     this.#state = FINISHED;
     this.#scheduleCallbacks();
   }
 
   /** @ignore Sets the exception without the state check (the check is the caller's). */
   _reject(exception: unknown): void {
-    this.#exception = exception;
-    this.#state = FINISHED;
+    this.#value = exception;
+    this.#state = FAILED;
     unretrievedExceptions.register(this, { loop: this.#loop, exception, what: this.constructor.name }, this);
     this.#loop._trackUnretrieved(this as Future<unknown>, true);
     this.#scheduleCallbacks();
@@ -567,19 +568,22 @@ export class Future<T = unknown> implements Awaitable<T> {
   /** @ignore Marks the future cancelled (a task passes the `CancelledError` its coroutine raised). */
   _markCancelled(message: string | undefined, error?: CancelledError): void {
     this.#state = CANCELLED;
-    this.#cancelMessage = message;
-    this.#cancelledError = error ?? null;
+    this.#value = error ?? message;
     this.#scheduleCallbacks();
   }
 
   /** @ignore The `CancelledError` that awaiting this cancelled future raises. */
   _makeCancelledError(): CancelledError {
-    return this.#cancelledError ??= new CancelledError(this.#cancelMessage);
+    const value = this.#value;
+    if (value instanceof CancelledError) return value;
+    const error = new CancelledError(value as string | undefined);
+    this.#value = error;
+    return error;
   }
 
   /** @ignore Whether the future failed, without marking the exception retrieved. */
   _failed(): boolean {
-    return this.#state === FINISHED && this.#exception !== undefined;
+    return this.#state === FAILED || this.#state === FAILED_RETRIEVED;
   }
 
   /** @ignore Adds a (function, argument) done-callback: the form tasks and combinators use. */
@@ -612,8 +616,8 @@ export class Future<T = unknown> implements Awaitable<T> {
   }
 
   #markRetrieved(): void {
-    if (this.#exceptionRetrieved) return;
-    this.#exceptionRetrieved = true;
+    if (this.#state !== FAILED) return;
+    this.#state = FAILED_RETRIEVED;
     unretrievedExceptions.unregister(this);
     this.#loop._trackUnretrieved(this as Future<unknown>, false);
   }
@@ -640,19 +644,17 @@ function describeError(error: unknown): string {
   return describe(error);
 }
 
-// The iterator behind `yield* fut`. It is stateless — while the future is pending it yields the future, once it
-// is done it returns the result — because a task only resumes a generator when the future it yielded is done.
-// That lets one iterator per future serve every task that delegates to it.
+// The iterator behind `yield* fut`. While the future is pending it yields the future; once the future is done
+// it returns the result — a task only resumes a generator when the future it yielded is done.
 class FutureIterator<T> implements Iterator<unknown, T, unknown> {
   #future: Future<T>;
-  #pending: IteratorResult<unknown, T>;
   constructor(future: Future<T>) {
     this.#future = future;
-    this.#pending = { value: future, done: false };
   }
   next(): IteratorResult<unknown, T> {
-    if (!this.#future.done()) return this.#pending;
-    return { value: this.#future.result(), done: true };
+    const future = this.#future;
+    if (!future.done()) return { value: future, done: false };
+    return { value: future.result(), done: true };
   }
   // The task resumes a generator with `throw` when the awaited future failed or the task was cancelled; the
   // error must surface at the `yield*` in the generator, so it passes straight through.

@@ -68,6 +68,25 @@ const NO_ERROR = Symbol("no error");
 // A generator step's result for a bare yield; shared, since nobody mutates it.
 const YIELDED_NOTHING: IteratorResult<undefined, never> = Object.freeze({ value: undefined, done: false });
 
+// Bits of `Task.#flags`.
+const GENERATOR = 1; // the coroutine is a generator object (else a function returning a promise)
+const STARTED = 2; // the first step ran
+const MUST_CANCEL = 4; // a cancel waits to be thrown into the coroutine at its next step or await
+
+// What only some tasks need: cancelled ones, named-by-signal ones, debugged ones, `Promise.all` awaiters.
+class TaskExtras {
+  cancelMessage: string | undefined = undefined;
+  cancelRequests = 0;
+  abortController: AbortController | null = null;
+  stack: string | null = null;
+  // An error a generator must receive at its next step (it yielded something that cannot be awaited).
+  stepError: unknown = NO_ERROR;
+  // Futures awaited besides the waiter, as in `await Promise.all([a, b])`: a cancel reaches them too.
+  otherWaiters: Set<Future<unknown>> | null = null;
+  // What `sleep(0, value)` resumes the task with.
+  yieldValue: unknown = undefined;
+}
+
 let nextTaskNumber = 1;
 
 /**
@@ -95,31 +114,21 @@ let nextTaskNumber = 1;
  * ```
  */
 export class Task<T = unknown> extends Future<T> {
+  // A task is kept small — nine fields besides the Future's — because benchmarks and servers park hundreds of
+  // thousands of them: what only cancelled, named or debugged tasks need lives in `#extras`, made on demand.
   #coro: Coroutine<T>;
-  #generator: Generator<unknown, T, unknown> | null;
-  #loop: EventLoop;
-  #name: string | null;
-  #number: number;
-  #started = false;
-  #mustCancel = false;
-  #cancelMessage: string | undefined = undefined;
-  #cancelRequests = 0;
+  #flags: number;
+  #name: string | number;
   // What the task is suspended on — CPython's `_fut_waiter`: the one place cancellation goes through.
   #waiter: Future<unknown> | typeof YIELD | null = null;
   // For async-function tasks: how to resume the await the task is suspended at.
   #resolveAwait: ((value: unknown) => void) | null = null;
   #rejectAwait: ((reason: unknown) => void) | null = null;
-  #yieldValue: unknown = undefined;
-  // An error a generator must receive at its next step (it yielded something that cannot be awaited).
-  #stepError: unknown = NO_ERROR;
-  #abortController: AbortController | null = null;
-  #stack: string | null = null;
+  #extras: TaskExtras | null = null;
   /** @ignore Links of the loop's list of pending tasks. */
   _previousTask: Task<unknown> | null = null;
   /** @ignore Links of the loop's list of pending tasks. */
   _nextTask: Task<unknown> | null = null;
-  // Futures awaited besides the waiter, as in `await Promise.all([a, b])`: a cancel reaches them too.
-  #otherWaiters: Set<Future<unknown>> | null = null;
 
   /**
    * Wraps a coroutine in a task and schedules its first step. `loop.createTask()` and `createTask()` are the
@@ -133,20 +142,18 @@ export class Task<T = unknown> extends Future<T> {
     const loop = options?.loop ?? currentOrNewLoop();
     super({ loop });
     if (typeof coro === "function") {
-      this.#generator = null;
+      this.#flags = 0;
     } else if (isGenerator(coro)) {
-      this.#generator = coro as Generator<unknown, T, unknown>;
+      this.#flags = GENERATOR;
     } else {
       throw new TypeError(notACoroutineMessage(coro));
     }
     this.#coro = coro;
-    this.#loop = loop;
     const name = options?.name;
     if (name !== undefined && typeof name !== "string") {
       throw new TypeError(`Cannot name a task ${describe(name)}: expected a string`);
     }
-    this.#name = name ?? null;
-    this.#number = nextTaskNumber++;
+    this.#name = name ?? nextTaskNumber++;
     loop._registerTask(this as Task<unknown>);
     loop._schedule(stepTask, this);
   }
@@ -169,7 +176,8 @@ export class Task<T = unknown> extends Future<T> {
    * ```
    */
   getName(): string {
-    return this.#name ??= `Task-${this.#number}`;
+    const name = this.#name;
+    return typeof name === "string" ? name : (this.#name = `Task-${name}`);
   }
 
   /**
@@ -236,7 +244,7 @@ export class Task<T = unknown> extends Future<T> {
    */
   override get state(): FutureState {
     const state = super.state;
-    return state === "pending" && this.#started ? "running" : state;
+    return state === "pending" && (this.#flags & STARTED) !== 0 ? "running" : state;
   }
 
   /**
@@ -259,13 +267,14 @@ export class Task<T = unknown> extends Future<T> {
    */
   get signal(): AbortSignal {
     // Made on first use: most tasks never need one, and an AbortController per task would be on the hot path.
-    if (this.#abortController === null) {
-      this.#abortController = new AbortController();
-      if (this.#cancelRequests > 0 || this.cancelled()) {
-        this.#abortController.abort(new CancelledError(this.#cancelMessage));
+    const extras = this.#extrasOrNew();
+    if (extras.abortController === null) {
+      extras.abortController = new AbortController();
+      if (extras.cancelRequests > 0 || this.cancelled()) {
+        extras.abortController.abort(new CancelledError(extras.cancelMessage));
       }
     }
-    return this.#abortController.signal;
+    return extras.abortController.signal;
   }
 
   /**
@@ -293,13 +302,14 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(message?: string): boolean {
     if (this.done()) return false;
     if (message !== undefined && typeof message !== "string") message = String(message);
-    this.#cancelRequests++;
-    if (this.#abortController !== null && !this.#abortController.signal.aborted) {
-      this.#abortController.abort(new CancelledError(message));
+    const extras = this.#extrasOrNew();
+    extras.cancelRequests++;
+    if (extras.abortController !== null && !extras.abortController.signal.aborted) {
+      extras.abortController.abort(new CancelledError(message));
     }
-    const others = this.#otherWaiters;
+    const others = extras.otherWaiters;
     if (others !== null) {
-      this.#otherWaiters = null;
+      extras.otherWaiters = null;
       let reached = false;
       for (const other of others) reached = other.cancel(message) || reached;
       if (reached && (this.#waiter === null || this.#waiter === YIELD)) return true;
@@ -311,8 +321,8 @@ export class Task<T = unknown> extends Future<T> {
     }
     // Nothing to cancel right now (not started, a bare yield, a foreign promise, a waiter that was already
     // done): the next step throws CancelledError into the coroutine.
-    this.#mustCancel = true;
-    this.#cancelMessage = message;
+    this.#flags |= MUST_CANCEL;
+    extras.cancelMessage = message;
     return true;
   }
 
@@ -335,7 +345,7 @@ export class Task<T = unknown> extends Future<T> {
    * ```
    */
   cancelling(): number {
-    return this.#cancelRequests;
+    return this.#extras?.cancelRequests ?? 0;
   }
 
   /**
@@ -358,11 +368,13 @@ export class Task<T = unknown> extends Future<T> {
    * ```
    */
   uncancel(): number {
-    if (this.#cancelRequests > 0) {
-      this.#cancelRequests--;
-      if (this.#cancelRequests === 0) this.#mustCancel = false;
+    const extras = this.#extras;
+    if (extras === null) return 0;
+    if (extras.cancelRequests > 0) {
+      extras.cancelRequests--;
+      if (extras.cancelRequests === 0) this.#flags &= ~MUST_CANCEL;
     }
-    return this.#cancelRequests;
+    return extras.cancelRequests;
   }
 
   /**
@@ -385,8 +397,9 @@ export class Task<T = unknown> extends Future<T> {
    * ```
    */
   getStack(): string[] {
-    if (this.#stack === null || this.done()) return [];
-    return this.#stack.split("\n").slice(1).map((line) => line.trim()).filter((line) => line.startsWith("at "));
+    const stack = this.#extras?.stack ?? null;
+    if (stack === null || this.done()) return [];
+    return stack.split("\n").slice(1).map((line) => line.trim()).filter((line) => line.startsWith("at "));
   }
 
   /**
@@ -465,8 +478,8 @@ export class Task<T = unknown> extends Future<T> {
   /** @ignore One step: the first call of the coroutine, or a generator resumed after what it waited on. */
   _step(): void {
     if (this.done()) return;
-    this.#started = true;
-    if (this.#generator !== null) this.#stepGenerator(this.#generator);
+    const flags = this.#flags |= STARTED;
+    if ((flags & GENERATOR) !== 0) this.#stepGenerator(this.#coro as Generator<unknown, T, unknown>);
     else this.#startAsyncFunction();
   }
 
@@ -476,15 +489,15 @@ export class Task<T = unknown> extends Future<T> {
     let value: unknown = undefined;
     const waiter = this.#waiter;
     this.#waiter = null;
-    if (this.#mustCancel) {
-      this.#mustCancel = false;
+    const extras = this.#extras;
+    if ((this.#flags & MUST_CANCEL) !== 0) {
+      this.#flags &= ~MUST_CANCEL;
       error = this.#makeCancelledError();
-    } else if (this.#stepError !== NO_ERROR) {
-      error = this.#stepError;
-      this.#stepError = NO_ERROR;
+    } else if (extras !== null && extras.stepError !== NO_ERROR) {
+      error = extras.stepError;
+      extras.stepError = NO_ERROR;
     } else if (waiter === YIELD) {
-      value = this.#yieldValue;
-      this.#yieldValue = undefined;
+      value = this.#takeYieldValue();
     } else if (waiter !== null) {
       if (waiter.cancelled()) error = waiter._makeCancelledError();
       else if (waiter._failed()) error = waiter.exception();
@@ -508,31 +521,33 @@ export class Task<T = unknown> extends Future<T> {
   #handleYield(yielded: unknown): void {
     if (yielded === undefined || yielded === null) {
       this.#waiter = YIELD;
-      this.#loop._schedule(stepTask, this);
+      this.getLoop()._schedule(stepTask, this);
       return;
     }
     if (yielded instanceof Future) {
       const problem = this.#checkAwaitable(yielded);
       if (problem !== null) {
-        this.#stepError = problem;
-        this.#loop._schedule(stepTask, this);
+        this.#extrasOrNew().stepError = problem;
+        this.getLoop()._schedule(stepTask, this);
         return;
       }
       this.#waiter = yielded;
       yielded._addCallback(stepTask, this);
-      if (this.#mustCancel && yielded.cancel(this.#cancelMessage)) this.#mustCancel = false;
+      if ((this.#flags & MUST_CANCEL) !== 0 && yielded.cancel(this.#extras?.cancelMessage)) {
+        this.#flags &= ~MUST_CANCEL;
+      }
       return;
     }
-    this.#stepError = new TypeError(
+    this.#extrasOrNew().stepError = new TypeError(
       `${this} got bad yield: ${describe(yielded)}; delegate with yield* to a Future, Task or sleep()`,
     );
-    this.#loop._schedule(stepTask, this);
+    this.getLoop()._schedule(stepTask, this);
   }
 
   #startAsyncFunction(): void {
-    if (this.#mustCancel) {
+    if ((this.#flags & MUST_CANCEL) !== 0) {
       // Cancelled before its first step: the function is never called, as a coroutine never started.
-      this.#mustCancel = false;
+      this.#flags &= ~MUST_CANCEL;
       this.#finishWithError(this.#makeCancelledError());
       return;
     }
@@ -576,15 +591,15 @@ export class Task<T = unknown> extends Future<T> {
     resolve: (value: unknown) => void,
     reject: (reason: unknown) => void,
   ): boolean {
-    if (this.#generator !== null || this.#waiter !== null || this.done()) return false;
+    if ((this.#flags & GENERATOR) !== 0 || this.#waiter !== null || this.done()) return false;
     const problem = this.#checkAwaitable(future);
     if (problem !== null) {
       reject(problem);
       return true;
     }
-    if (this.#mustCancel) {
+    if ((this.#flags & MUST_CANCEL) !== 0) {
       // A cancel arrived while the function ran or awaited a foreign promise: it surfaces at this await.
-      this.#mustCancel = false;
+      this.#flags &= ~MUST_CANCEL;
       reject(this.#makeCancelledError());
       return true;
     }
@@ -598,46 +613,50 @@ export class Task<T = unknown> extends Future<T> {
     this.#waiter = future;
     this.#resolveAwait = resolve;
     this.#rejectAwait = reject;
-    if (this.#loop.getDebug()) this.#stack = new Error().stack ?? null;
+    if (this.getLoop().getDebug()) this.#extrasOrNew().stack = new Error().stack ?? null;
     future._addCallback(wakeAsyncFunction, this);
     return true;
   }
 
   /** @ignore Notes a future the task awaits besides its waiter (see `Future.then`). */
   _alsoWaitOn(future: Future<unknown>): void {
-    const others = this.#otherWaiters ??= new Set();
+    const extras = this.#extrasOrNew();
+    const others = extras.otherWaiters ??= new Set();
     others.add(future);
     future._addCallback(forgetOtherWaiter, this);
   }
 
   /** @ignore The future is done: a cancel need not reach it any more. */
   _forgetOtherWaiter(): void {
-    const others = this.#otherWaiters;
+    const others = this.#extras?.otherWaiters ?? null;
     if (others === null) return;
     for (const other of others) if (other.done()) others.delete(other);
   }
 
   /** @ignore Raises a pending cancel at an await that has not started waiting yet (see `Sleep.then`). */
   _deliverPendingCancel(reject: (reason: unknown) => void): boolean {
-    if (this.#generator !== null || this.done() || !this.#mustCancel || this.#waiter !== null) return false;
-    this.#mustCancel = false;
+    const flags = this.#flags;
+    if ((flags & GENERATOR) !== 0 || (flags & MUST_CANCEL) === 0 || this.#waiter !== null || this.done()) {
+      return false;
+    }
+    this.#flags = flags & ~MUST_CANCEL;
     reject(this.#makeCancelledError());
     return true;
   }
 
   /** @ignore `await sleep(0)` inside this task's async function: one pass through the ready queue. */
   _awaitYield(resolve: (value: unknown) => void, reject: (reason: unknown) => void, value: unknown): boolean {
-    if (this.#generator !== null || this.#waiter !== null || this.done()) return false;
-    if (this.#mustCancel) {
-      this.#mustCancel = false;
+    if ((this.#flags & GENERATOR) !== 0 || this.#waiter !== null || this.done()) return false;
+    if ((this.#flags & MUST_CANCEL) !== 0) {
+      this.#flags &= ~MUST_CANCEL;
       reject(this.#makeCancelledError());
       return true;
     }
     this.#waiter = YIELD;
-    this.#yieldValue = value;
+    if (value !== undefined) this.#extrasOrNew().yieldValue = value;
     this.#resolveAwait = resolve;
     this.#rejectAwait = reject;
-    this.#loop._schedule(wakeAsyncFunction, this);
+    this.getLoop()._schedule(wakeAsyncFunction, this);
     return true;
   }
 
@@ -649,13 +668,11 @@ export class Task<T = unknown> extends Future<T> {
     this.#waiter = null;
     this.#resolveAwait = null;
     this.#rejectAwait = null;
-    if (this.#mustCancel) {
-      this.#mustCancel = false;
+    if ((this.#flags & MUST_CANCEL) !== 0) {
+      this.#flags &= ~MUST_CANCEL;
       reject(this.#makeCancelledError());
     } else if (waiter === YIELD) {
-      const value = this.#yieldValue;
-      this.#yieldValue = undefined;
-      resolve(value);
+      resolve(this.#takeYieldValue());
     } else if (waiter!.cancelled()) {
       reject(waiter!._makeCancelledError());
     } else if (waiter!._failed()) {
@@ -677,17 +694,17 @@ export class Task<T = unknown> extends Future<T> {
 
   #checkAwaitable(future: Future<unknown>): TypeError | null {
     if (future === this) return new TypeError(`${this} cannot await itself`);
-    if (future.getLoop() !== this.#loop) {
+    if (future.getLoop() !== this.getLoop()) {
       return new TypeError(`${this} got ${future} attached to a different loop (${future.getLoop()})`);
     }
     return null;
   }
 
   #finishWithValue(value: T): void {
-    this.#loop._unregisterTask(this as Task<unknown>);
+    this.getLoop()._unregisterTask(this as Task<unknown>);
     try {
       // Cancelled after its last await, the task ends cancelled, as CPython's `__step`.
-      if (this.#mustCancel) this._markCancelled(this.#cancelMessage);
+      if ((this.#flags & MUST_CANCEL) !== 0) this._markCancelled(this.#extras?.cancelMessage);
       else this._resolve(value);
     } catch (error) {
       this.#reportFinishedAfterClose(error);
@@ -695,7 +712,7 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   #finishWithError(error: unknown): void {
-    this.#loop._unregisterTask(this as Task<unknown>);
+    this.getLoop()._unregisterTask(this as Task<unknown>);
     try {
       if (error instanceof CancelledError) this._markCancelled(error.message, error);
       else this._reject(error);
@@ -708,15 +725,28 @@ export class Task<T = unknown> extends Future<T> {
   // task still ends, but its done-callbacks can no longer run. That is reported, never thrown into a promise
   // reaction where it would crash the program.
   #reportFinishedAfterClose(error: unknown): void {
-    if (!this.#loop.isClosed()) throw error;
-    this.#loop.defaultExceptionHandler({
+    const loop = this.getLoop();
+    if (!loop.isClosed()) throw error;
+    loop.defaultExceptionHandler({
       message: `${this} finished after its event loop was closed; its done-callbacks will not run`,
       task: this as Task<unknown>,
     });
   }
 
   #makeCancelledError(): CancelledError {
-    return new CancelledError(this.#cancelMessage);
+    return new CancelledError(this.#extras?.cancelMessage);
+  }
+
+  #extrasOrNew(): TaskExtras {
+    return this.#extras ??= new TaskExtras();
+  }
+
+  #takeYieldValue(): unknown {
+    const extras = this.#extras;
+    if (extras === null) return undefined;
+    const value = extras.yieldValue;
+    extras.yieldValue = undefined;
+    return value;
   }
 }
 

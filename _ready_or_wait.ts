@@ -1,0 +1,81 @@
+// The awaitable of an operation that usually completes without waiting — an uncontended `lock.acquire()`, a
+// `event.wait()` on a set event. CPython's coroutine returns before its first `await` then; here each `await` /
+// `yield*` first tries the operation and, when it succeeds, resolves with a fixed value without going through the
+// generator wrapper, without a Future and without suspending the task. Only when it must wait does it run the
+// operation's generator (the `awaitable()` form every waiting operation uses).
+//
+// One instance per primitive serves every call: the attempt is made when the awaitable is awaited, never when it
+// is created, so it is as lazy as a Python coroutine and can be awaited any number of times.
+
+import type { Awaitable } from "./future.ts";
+import { awaitable, type Steps } from "./_awaitable.ts";
+
+/** An awaitable that completes at once with `value` when `tryNow()` succeeds, and otherwise runs `wait`. */
+export class ReadyOrWait<T> implements Awaitable<T> {
+  #tryNow: () => boolean;
+  #wait: Steps<T>;
+  #ready: ReadyIterator<T>;
+
+  /**
+   * @param tryNow Attempts the operation at once; true if it succeeded (and took effect).
+   * @param value What the awaitable resolves to when `tryNow()` succeeded.
+   * @param wait The operation when it must wait: a generator that waits with `yield*` on Futures.
+   */
+  constructor(tryNow: () => boolean, value: T, wait: Steps<T>) {
+    this.#tryNow = tryNow;
+    this.#wait = wait;
+    this.#ready = new ReadyIterator(value);
+  }
+
+  // deno-lint-ignore no-explicit-any
+  then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
+    if (this.#tryNow()) {
+      if (typeof onFulfilled === "function") onFulfilled(this.#ready.value);
+      return;
+    }
+    // deno-lint-ignore no-explicit-any
+    awaitable(this.#wait).then(onFulfilled as (value: T) => any, onRejected as (reason: any) => any);
+  }
+
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    return this.#tryNow() ? this.#ready : this.#wait();
+  }
+}
+
+/** An awaitable of `value` that never waits (for operations that always complete at once). */
+export class Ready<T> implements Awaitable<T> {
+  #ready: ReadyIterator<T>;
+
+  /** @param value What the awaitable resolves to. */
+  constructor(value: T) {
+    this.#ready = new ReadyIterator(value);
+  }
+
+  // deno-lint-ignore no-explicit-any
+  then(onFulfilled?: ((value: T) => any) | null, _onRejected?: ((reason: any) => any) | null): void {
+    if (typeof onFulfilled === "function") onFulfilled(this.#ready.value);
+  }
+
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    return this.#ready;
+  }
+}
+
+// What `yield*` delegates to when the operation completed at once: already done. Stateless, so one per primitive.
+class ReadyIterator<T> implements Iterator<unknown, T, unknown> {
+  readonly value: T;
+  #result: IteratorReturnResult<T>;
+  constructor(value: T) {
+    this.value = value;
+    this.#result = { value, done: true };
+  }
+  next(): IteratorResult<unknown, T> {
+    return this.#result;
+  }
+  throw(error: unknown): IteratorResult<unknown, T> {
+    throw error;
+  }
+  return(value: T): IteratorResult<unknown, T> {
+    return { value, done: true };
+  }
+}

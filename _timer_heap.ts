@@ -2,27 +2,42 @@
 // timer is next, so the loop needs a single host timer however many sleeps are pending. Equal deadlines come out
 // in the order they were scheduled (FIFO), as CPython's heapq of (when, seq) handles.
 
-import type { TimerHandle } from "./handle.ts";
+/**
+ * What the heap holds: a `TimerHandle`, or a sleep's future, which is its own timer so that a sleep costs one
+ * object rather than a future, a handle and an argument array.
+ */
+export interface TimerEntry {
+  /** The loop time it is due at. */
+  readonly _when: number;
+  /** The order it was scheduled in: the tie-breaker for equal deadlines. */
+  _sequence: number;
+  /** Whether it sits in a loop's heap (a cancel then counts towards a clean-up). */
+  _scheduled: boolean;
+  /** Whether it was cancelled (the heap drops it lazily). */
+  _isCancelled(): boolean;
+  /** Runs it; called by the loop when it is due. */
+  _fire(): void;
+}
 
-function before(a: TimerHandle, b: TimerHandle): boolean {
-  const aWhen = a.when();
-  const bWhen = b.when();
+function before(a: TimerEntry, b: TimerEntry): boolean {
+  const aWhen = a._when;
+  const bWhen = b._when;
   return aWhen < bWhen || (aWhen === bWhen && a._sequence < b._sequence);
 }
 
-/** Min-heap of timer handles. */
+/** Min-heap of timers. */
 export class TimerHeap {
-  #items: TimerHandle[] = [];
+  #items: TimerEntry[] = [];
 
   get size(): number {
     return this.#items.length;
   }
 
-  peek(): TimerHandle | undefined {
+  peek(): TimerEntry | undefined {
     return this.#items[0];
   }
 
-  push(timer: TimerHandle): void {
+  push(timer: TimerEntry): void {
     const items = this.#items;
     let index = items.length;
     items.push(timer);
@@ -35,7 +50,7 @@ export class TimerHeap {
     items[index] = timer;
   }
 
-  pop(): TimerHandle | undefined {
+  pop(): TimerEntry | undefined {
     const items = this.#items;
     const top = items[0];
     const last = items.pop();
@@ -46,7 +61,7 @@ export class TimerHeap {
   /** Drops the cancelled timers and rebuilds the heap (cheaper than popping them one by one). */
   removeCancelled(): void {
     const kept = this.#items.filter((timer) => {
-      if (!timer.cancelled()) return true;
+      if (!timer._isCancelled()) return true;
       timer._scheduled = false;
       return false;
     });
@@ -59,7 +74,7 @@ export class TimerHeap {
     this.#items = [];
   }
 
-  #siftDown(timer: TimerHandle, start: number): void {
+  #siftDown(timer: TimerEntry, start: number): void {
     const items = this.#items;
     const length = items.length;
     let index = start;

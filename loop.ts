@@ -40,7 +40,7 @@ import {
   taskContext,
 } from "./_current.ts";
 import { describe } from "./_describe.ts";
-import { TimerHeap } from "./_timer_heap.ts";
+import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
 import { InvalidStateError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { Handle, TimerHandle } from "./handle.ts";
@@ -303,7 +303,7 @@ export class EventLoop {
     this.#checkOpen();
     const timer = new TimerHandle(
       whenMs,
-      this.#timerSequence++,
+      0,
       callback as (...args: never[]) => unknown,
       args,
       this,
@@ -817,10 +817,11 @@ export class EventLoop {
   }
 
   /** @ignore Puts a timer in the heap and moves the host timer earlier if it is the new first one. */
-  _addTimer(timer: TimerHandle): void {
+  _addTimer(timer: TimerEntry): void {
+    timer._sequence = this.#timerSequence++;
     timer._scheduled = true;
     this.#timers.push(timer);
-    if (this.#running && !this.#inIteration && timer.when() < this.#hostTimerDeadline) this.#scheduleNext();
+    if (this.#running && !this.#inIteration && timer._when < this.#hostTimerDeadline) this.#scheduleNext();
   }
 
   /** @ignore Counts a cancelled timer that still sits in the heap. */
@@ -872,7 +873,7 @@ export class EventLoop {
       timers.removeCancelled();
       this.#cancelledTimers = 0;
     } else {
-      while (timers.size > 0 && timers.peek()!.cancelled()) {
+      while (timers.size > 0 && timers.peek()!._isCancelled()) {
         timers.pop()!._scheduled = false;
         this.#cancelledTimers--;
       }
@@ -880,17 +881,17 @@ export class EventLoop {
     const clock = this.#clock;
     if (this.#ready.length === 0 && !this.#stopping && timers.size > 0 && clock.jumpTo !== undefined) {
       // A timer at Infinity never comes due: time must not jump there.
-      const next = timers.peek()!.when();
+      const next = timers.peek()!._when;
       if (next !== Infinity) clock.jumpTo(next);
     }
     const endTime = clock.now() + CLOCK_RESOLUTION_MS;
     while (timers.size > 0) {
       const timer = timers.peek()!;
-      if (timer.when() > endTime) break;
+      if (timer._when > endTime) break;
       timers.pop();
       timer._scheduled = false;
-      if (timer.cancelled()) this.#cancelledTimers--;
-      else this.#ready.push(runHandle, timer);
+      if (timer._isCancelled()) this.#cancelledTimers--;
+      else this.#ready.push(fireTimer, timer);
     }
 
     const batch = this.#ready;
@@ -958,7 +959,7 @@ export class EventLoop {
     }
     const timers = this.#timers;
     if (timers.size === 0) return;
-    const deadline = timers.peek()!.when();
+    const deadline = timers.peek()!._when;
     if (deadline === Infinity) return;
     if (this.#clock.jumpTo !== undefined) {
       this.#requestIteration();
@@ -1030,6 +1031,10 @@ export class EventLoop {
 
 function runHandle(handle: Handle): void {
   handle.run();
+}
+
+function fireTimer(timer: TimerEntry): void {
+  timer._fire();
 }
 
 function describeCallback(callback: (arg: never) => void, argument: unknown): string {

@@ -44,6 +44,7 @@ import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import { type Awaitable, Future, type FutureState, type Thenable, wrapFuture } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
+import type { TimerEntry } from "./_timer_heap.ts";
 
 /**
  * What a task runs: a generator object (from a `function*` that awaits with `yield*`), or a function returning a
@@ -947,18 +948,31 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
 
 // ---- sleep ------------------------------------------------------------------------------------------------
 
-/** A sleep's future: cancelling it also cancels its timer, so cancelled sleeps leave nothing in the timer heap. */
-class SleepFuture<T> extends Future<T> {
-  #timer: { cancel(): void } | null = null;
+/**
+ * A sleep's future, which is also its own timer in the loop's heap: one object per sleep. Cancelling it leaves a
+ * dead entry that the heap drops lazily (and counts towards a clean-up, as a cancelled TimerHandle does).
+ */
+class SleepFuture<T> extends Future<T> implements TimerEntry {
+  readonly _when: number;
+  _sequence = 0;
+  _scheduled = false;
+  #value: T;
   constructor(loop: EventLoop, ms: number, value: T) {
     super({ loop });
-    this.#timer = loop.callLater(ms, wakeSleeper, this as SleepFuture<unknown>, value);
+    this.#value = value;
+    this._when = loop.time() + ms;
+    loop._addTimer(this);
   }
   override cancel(message?: string): boolean {
     const cancelled = super.cancel(message);
-    if (cancelled) this.#timer?.cancel();
-    this.#timer = null;
+    if (cancelled && this._scheduled) this.getLoop()._timerCancelled();
     return cancelled;
+  }
+  _isCancelled(): boolean {
+    return this.done();
+  }
+  _fire(): void {
+    if (!this.done()) this._resolve(this.#value);
   }
 }
 
@@ -984,10 +998,6 @@ class Sleep<T> implements Awaitable<T> {
     const loop = steppingTask?.getLoop() ?? runningLoop ?? currentOrNewLoop();
     return (this.#future ??= new SleepFuture(loop, this.#ms, this.#value))[Symbol.iterator]();
   }
-}
-
-function wakeSleeper(future: SleepFuture<unknown>, value: unknown): void {
-  if (!future.done()) future._resolve(value);
 }
 
 // `sleep(0)`: one pass through the ready queue (CPython's bare `yield`), never a host timer.

@@ -1,0 +1,409 @@
+/**
+ * Our loop against the floor (raw promises, no loop) and against CPython asyncio, in one run:
+ *
+ *   deno run -A --v8-flags=--expose-gc bench/compare.ts [--n=100000] [--sleeps=200000] [--parked=100000]
+ *
+ * a. N tasks that each yield once (`await sleep(0)` / `yield* sleep(0)`), spawned all at once then awaited, and
+ *    spawned in batches of 1000 awaited per batch — tasks/s, best of 3 after a warm-up;
+ * b. the same with raw async functions (`await null`, no loop): the floor no cancellable design reaches;
+ * c. the same in CPython asyncio (bench/compare_asyncio.py, run with `python3`);
+ * d. 200k concurrent sleeps with random deadlines below 500 ms on a real-clock loop (wall time; the floor is
+ *    ~0.5 s), beside one `setTimeout` per sleep and CPython;
+ * e. bytes per task parked on one pending future (heap delta after gc / N), ours and CPython's (tracemalloc).
+ *
+ * Prints markdown tables. It is not a `deno bench` file (those are `*_bench.ts`).
+ *
+ * @module
+ */
+
+import type { Future } from "../future.ts";
+import { newEventLoop } from "../loop.ts";
+import { sleep, type Task } from "../task.ts";
+
+// ---- Parameters ---------------------------------------------------------------------------------------------
+
+function option(name: string, fallback: number): number {
+  const prefix = `--${name}=`;
+  const arg = Deno.args.find((a) => a.startsWith(prefix));
+  return arg === undefined ? fallback : Number(arg.slice(prefix.length).replaceAll("_", ""));
+}
+
+const N = option("n", 100_000);
+const SLEEPS = option("sleeps", 200_000);
+const PARKED = option("parked", 100_000);
+const BATCH = 1000;
+const RUNS = 3;
+const SLEEP_MAX_MS = 500;
+
+const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) {
+  console.error("warning: gc() is not exposed; run with --v8-flags=--expose-gc for the memory figures");
+}
+function collect(): void {
+  gc?.();
+  gc?.();
+}
+
+// ---- Workers --------------------------------------------------------------------------------------------------
+
+async function asyncWorker(): Promise<void> {
+  await sleep(0);
+}
+
+function* generatorWorker(): Generator<unknown, void, unknown> {
+  yield* sleep(0);
+}
+
+async function rawWorker(): Promise<void> {
+  await null;
+}
+
+// ---- a/b: task throughput ---------------------------------------------------------------------------------
+
+type Shape = "all" | "batched";
+type Kind = "async" | "generator" | "raw";
+
+/** One run: spawn `n` workers (all at once, or in batches awaited per batch) and await them; seconds. */
+async function runOnce(kind: Kind, shape: Shape, n: number): Promise<number> {
+  const size = shape === "all" ? n : BATCH;
+  const rounds = shape === "all" ? 1 : Math.floor(n / BATCH);
+  if (kind === "raw") {
+    const start = performance.now();
+    for (let r = 0; r < rounds; r++) {
+      const promises: Promise<void>[] = [];
+      for (let i = 0; i < size; i++) promises.push(rawWorker());
+      for (const promise of promises) await promise;
+    }
+    return (performance.now() - start) / 1000;
+  }
+  const loop = newEventLoop();
+  try {
+    if (kind === "async") {
+      return await loop.runUntilComplete(async () => {
+        const start = performance.now();
+        for (let r = 0; r < rounds; r++) {
+          const tasks: Task<void>[] = [];
+          for (let i = 0; i < size; i++) tasks.push(loop.createTask(asyncWorker));
+          for (const task of tasks) await task;
+        }
+        return (performance.now() - start) / 1000;
+      });
+    }
+    return await loop.runUntilComplete(function* () {
+      const start = performance.now();
+      for (let r = 0; r < rounds; r++) {
+        const tasks: Task<void>[] = [];
+        for (let i = 0; i < size; i++) tasks.push(loop.createTask(generatorWorker()));
+        for (const task of tasks) yield* task;
+      }
+      return (performance.now() - start) / 1000;
+    }());
+  } finally {
+    loop.close();
+  }
+}
+
+interface Rate {
+  best: number;
+  worst: number;
+}
+
+async function tasksPerSecond(kind: Kind, shape: Shape): Promise<Rate> {
+  await runOnce(kind, shape, Math.floor(N / 10)); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    collect();
+    times.push(await runOnce(kind, shape, N));
+  }
+  return { best: N / Math.min(...times), worst: N / Math.max(...times) };
+}
+
+// ---- d: many concurrent sleeps on the real clock --------------------------------------------------------------
+
+async function sleepsOurs(kind: "async" | "generator"): Promise<number> {
+  const loop = newEventLoop();
+  try {
+    const start = performance.now();
+    if (kind === "async") {
+      const sleeper = async (ms: number): Promise<void> => await sleep(ms);
+      await loop.runUntilComplete(async () => {
+        const tasks: Task<void>[] = [];
+        for (let i = 0; i < SLEEPS; i++) {
+          const ms = Math.random() * SLEEP_MAX_MS;
+          tasks.push(loop.createTask(() => sleeper(ms)));
+        }
+        for (const task of tasks) await task;
+      });
+    } else {
+      const sleeper = function* (ms: number): Generator<unknown, void, unknown> {
+        yield* sleep(ms);
+      };
+      await loop.runUntilComplete(function* () {
+        const tasks: Task<void>[] = [];
+        for (let i = 0; i < SLEEPS; i++) tasks.push(loop.createTask(sleeper(Math.random() * SLEEP_MAX_MS)));
+        for (const task of tasks) yield* task;
+      }());
+    }
+    return (performance.now() - start) / 1000;
+  } finally {
+    loop.close();
+  }
+}
+
+async function sleepsRaw(): Promise<number> {
+  const start = performance.now();
+  const promises: Promise<void>[] = [];
+  for (let i = 0; i < SLEEPS; i++) {
+    const ms = Math.random() * SLEEP_MAX_MS;
+    promises.push(new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  }
+  for (const promise of promises) await promise;
+  return (performance.now() - start) / 1000;
+}
+
+async function bestOf2(run: () => Promise<number>): Promise<Rate> {
+  const times: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    collect();
+    times.push(await run());
+  }
+  return { best: Math.min(...times), worst: Math.max(...times) };
+}
+
+// ---- e: bytes per parked task -----------------------------------------------------------------------------
+
+async function parkAsync(future: Future<void>): Promise<void> {
+  await future;
+}
+
+function* parkGenerator(future: Future<void>): Generator<unknown, void, unknown> {
+  yield* future;
+}
+
+async function parkedBytes(kind: "async" | "generator"): Promise<number> {
+  const loop = newEventLoop();
+  try {
+    const future = loop.createFuture<void>();
+    const tasks: Task<void>[] = [];
+    collect();
+    const before = Deno.memoryUsage().heapUsed;
+    for (let i = 0; i < PARKED; i++) {
+      tasks.push(kind === "async" ? loop.createTask(() => parkAsync(future)) : loop.createTask(parkGenerator(future)));
+    }
+    // One loop iteration: every task takes its first step and parks on the future.
+    await loop.runUntilComplete(sleep(0));
+    collect();
+    const after = Deno.memoryUsage().heapUsed;
+    if (future.done() || tasks.some((task) => task.done())) throw new Error("a parked task finished early");
+    future.setResult();
+    await loop.runUntilComplete(async () => {
+      for (const task of tasks) await task;
+    });
+    return (after - before) / PARKED;
+  } finally {
+    loop.close();
+  }
+}
+
+async function parkedBytesRaw(): Promise<number> {
+  let release!: () => void;
+  const pending = new Promise<void>((resolve) => release = resolve);
+  const rawPark = async (promise: Promise<void>): Promise<void> => {
+    await promise;
+  };
+  const promises: Promise<void>[] = [];
+  collect();
+  const before = Deno.memoryUsage().heapUsed;
+  for (let i = 0; i < PARKED; i++) promises.push(rawPark(pending));
+  await null;
+  collect();
+  const after = Deno.memoryUsage().heapUsed;
+  release();
+  for (const promise of promises) await promise;
+  return (after - before) / PARKED;
+}
+
+async function bestBytes(run: () => Promise<number>): Promise<number> {
+  await run(); // warm-up: the first run also pays for code and hidden classes
+  return Math.min(await run(), await run());
+}
+
+// ---- c: CPython -----------------------------------------------------------------------------------------------
+
+interface CPython {
+  version: string;
+  async_all: number;
+  async_batched: number;
+  generator_all: number;
+  generator_batched: number;
+  sleeps_seconds: number;
+  bytes_async: number;
+  bytes_generator: number;
+}
+
+async function runCPython(): Promise<CPython | null> {
+  const script = new URL("./compare_asyncio.py", import.meta.url);
+  try {
+    const output = await new Deno.Command("python3", {
+      args: [script.pathname, String(N), String(SLEEPS), String(PARKED)],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    if (!output.success) {
+      console.error(`warning: python3 ${script.pathname} failed (exit ${output.code})`);
+      return null;
+    }
+    const lines = new TextDecoder().decode(output.stdout).trim().split("\n");
+    return JSON.parse(lines[lines.length - 1]) as CPython;
+  } catch (error) {
+    console.error(`warning: cannot run python3: ${error}`);
+    return null;
+  }
+}
+
+// ---- Report ---------------------------------------------------------------------------------------------------
+
+function rate(value: number): string {
+  return value >= 1e6 ? `${(value / 1e6).toFixed(2)} M/s` : `${(value / 1e3).toFixed(0)} k/s`;
+}
+function seconds(value: number): string {
+  return `${value.toFixed(2)} s`;
+}
+function bytes(value: number): string {
+  return `${value.toFixed(0)} B`;
+}
+function times(value: number): string {
+  return `${value.toFixed(2)}×`;
+}
+
+const progress = (what: string) => console.error(`… ${what}`);
+
+progress(`tasks/s, N=${N}`);
+const ours = {
+  asyncAll: await tasksPerSecond("async", "all"),
+  asyncBatched: await tasksPerSecond("async", "batched"),
+  generatorAll: await tasksPerSecond("generator", "all"),
+  generatorBatched: await tasksPerSecond("generator", "batched"),
+  rawAll: await tasksPerSecond("raw", "all"),
+  rawBatched: await tasksPerSecond("raw", "batched"),
+};
+progress(`${SLEEPS} sleeps`);
+const sleepAsync = await bestOf2(() => sleepsOurs("async"));
+const sleepGenerator = await bestOf2(() => sleepsOurs("generator"));
+const sleepRaw = await bestOf2(sleepsRaw);
+progress(`bytes per parked task, ${PARKED} tasks`);
+const bytesAsync = await bestBytes(() => parkedBytes("async"));
+const bytesGenerator = await bestBytes(() => parkedBytes("generator"));
+const bytesRaw = await bestBytes(parkedBytesRaw);
+progress("CPython (python3 bench/compare_asyncio.py)");
+const py = await runCPython();
+
+type Row = [string, string, string, string, string, string];
+const rows: Row[] = [];
+const na = "n/a";
+const check = (ok: boolean) => ok ? "yes" : "**no**";
+
+function throughputRow(label: string, value: Rate, cpython: number | undefined, target: number | null): void {
+  const ratio = cpython === undefined ? NaN : value.best / cpython;
+  rows.push([
+    label,
+    rate(value.best),
+    cpython === undefined ? na : `CPython ${rate(cpython)}`,
+    Number.isNaN(ratio) ? na : times(ratio),
+    target === null ? "— (floor)" : `≥ ${target}× CPython`,
+    target === null || Number.isNaN(ratio) ? "—" : check(ratio >= target),
+  ]);
+}
+
+throughputRow("async-fn tasks `await sleep(0)`, all at once", ours.asyncAll, py?.async_all, 5);
+throughputRow(`async-fn tasks \`await sleep(0)\`, batches of ${BATCH}`, ours.asyncBatched, py?.async_batched, 5);
+throughputRow("generator tasks `yield* sleep(0)`, all at once", ours.generatorAll, py?.generator_all, 8);
+throughputRow(
+  `generator tasks \`yield* sleep(0)\`, batches of ${BATCH}`,
+  ours.generatorBatched,
+  py?.generator_batched,
+  8,
+);
+throughputRow("raw async fns `await null` (no loop), all at once", ours.rawAll, py?.async_all, null);
+throughputRow(`raw async fns \`await null\` (no loop), batches of ${BATCH}`, ours.rawBatched, py?.async_batched, null);
+
+function sleepRow(label: string, value: number, target: boolean): void {
+  rows.push([
+    label,
+    seconds(value),
+    py === null ? na : `CPython ${seconds(py.sleeps_seconds)}`,
+    py === null ? na : times(value / py.sleeps_seconds),
+    target ? "≤ 1.0 s (floor 0.5 s)" : "—",
+    target ? check(value <= 1.0) : "—",
+  ]);
+}
+sleepRow(`${SLEEPS / 1000}k sleeps < ${SLEEP_MAX_MS} ms, async-fn tasks (wall)`, sleepAsync.best, true);
+sleepRow(`${SLEEPS / 1000}k sleeps < ${SLEEP_MAX_MS} ms, generator tasks (wall)`, sleepGenerator.best, true);
+sleepRow(`${SLEEPS / 1000}k sleeps < ${SLEEP_MAX_MS} ms, one setTimeout each (raw)`, sleepRaw.best, false);
+
+function bytesRow(label: string, value: number, cpython: number | undefined, target: boolean): void {
+  rows.push([
+    label,
+    bytes(value),
+    cpython === undefined ? na : `CPython ${bytes(cpython)}`,
+    cpython === undefined ? na : times(value / cpython),
+    target ? "≤ 800 B" : "—",
+    target ? check(value <= 800) : "—",
+  ]);
+}
+bytesRow("bytes per parked async-fn task", bytesAsync, py?.bytes_async, true);
+bytesRow("bytes per parked generator task", bytesGenerator, py?.bytes_generator, true);
+bytesRow("bytes per parked raw async fn (no task)", bytesRaw, py?.bytes_async, false);
+
+function table(header: string[], body: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...body.map(line)].join("\n");
+}
+
+console.log(
+  `\n## asyncio for Deno vs CPython ${py?.version ?? "(not run)"} — Deno ${Deno.version.deno}, V8 ${Deno.version.v8}\n`,
+);
+console.log(
+  `N = ${N} tasks (best of ${RUNS} after a warm-up); ${SLEEPS} sleeps (best of 2); ${PARKED} parked tasks. ` +
+    "Ratio = ours / baseline (throughput: higher is better; time and bytes: lower is better).\n",
+);
+console.log(table(["workload", "ours", "baseline", "ratio", "target", "met?"], rows));
+
+console.log("\n### Spread within this run (best and worst sample), and how far each is from the raw floor\n");
+const spread: string[][] = [
+  [
+    "async-fn, all at once",
+    rate(ours.asyncAll.best),
+    rate(ours.asyncAll.worst),
+    times(ours.rawAll.best / ours.asyncAll.best),
+  ],
+  [
+    "async-fn, batched",
+    rate(ours.asyncBatched.best),
+    rate(ours.asyncBatched.worst),
+    times(ours.rawBatched.best / ours.asyncBatched.best),
+  ],
+  [
+    "generator, all at once",
+    rate(ours.generatorAll.best),
+    rate(ours.generatorAll.worst),
+    times(ours.rawAll.best / ours.generatorAll.best),
+  ],
+  [
+    "generator, batched",
+    rate(ours.generatorBatched.best),
+    rate(ours.generatorBatched.worst),
+    times(ours.rawBatched.best / ours.generatorBatched.best),
+  ],
+  ["raw, all at once", rate(ours.rawAll.best), rate(ours.rawAll.worst), "1.00×"],
+  ["raw, batched", rate(ours.rawBatched.best), rate(ours.rawBatched.worst), "1.00×"],
+  ["sleeps, async-fn", seconds(sleepAsync.best), seconds(sleepAsync.worst), times(sleepAsync.best / sleepRaw.best)],
+  [
+    "sleeps, generator",
+    seconds(sleepGenerator.best),
+    seconds(sleepGenerator.worst),
+    times(sleepGenerator.best / sleepRaw.best),
+  ],
+  ["sleeps, raw setTimeout", seconds(sleepRaw.best), seconds(sleepRaw.worst), "1.00×"],
+];
+console.log(table(["workload", "best", "worst", "slowdown vs raw floor"], spread));

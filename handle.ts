@@ -21,7 +21,6 @@
 
 import { describe } from "./_describe.ts";
 import type { EventLoop } from "./loop.ts";
-import type { TimerEntry } from "./_timer_heap.ts";
 
 /**
  * A callback scheduled with `loop.callSoon` (Python's `asyncio.Handle`).
@@ -187,7 +186,7 @@ export class Handle {
  * loop.close();
  * ```
  */
-export class TimerHandle extends Handle implements TimerEntry {
+export class TimerHandle extends Handle {
   /** @ignore The deadline, as a field: the timer heap compares it a million times for 200k sleeps. */
   readonly _when: number;
   /** @ignore Tie-breaker that keeps timers with equal deadlines in scheduling order. */

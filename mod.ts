@@ -25,3 +25,4 @@ export * from "./loop.ts";
 export * from "./task.ts";
 export * from "./runner.ts";
 export * from "./virtual_clock.ts";
+export * from "./queue.ts";

@@ -36,8 +36,11 @@
  */
 
 import { awaitable } from "./_awaitable.ts";
+import { taskContext } from "./_current.ts";
 import { describe } from "./_describe.ts";
 import type { Awaitable, Future } from "./future.ts";
+
+export type { Awaitable, Thenable } from "./future.ts";
 import { getRunningLoop } from "./loop.ts";
 
 /**
@@ -299,6 +302,10 @@ abstract class Operation<R> implements Awaitable<R>, Iterator<unknown, R, unknow
   // deno-lint-ignore no-explicit-any
   then(onFulfilled?: ((value: R) => any) | null, onRejected?: ((reason: any) => any) | null): void {
     this.#claim();
+    // `await` calls `then` one microtask after the async function's step: a cancel that arrived in between
+    // surfaces here, before the operation does anything, so a task that ends cancelled never took or put an item.
+    const task = taskContext.getStore();
+    if (task !== undefined && typeof onRejected === "function" && task._deliverPendingCancel(onRejected)) return;
     if (this.ready()) {
       let value: R;
       try {
@@ -395,7 +402,7 @@ class JoinOperation<T> extends Operation<void> {
 }
 
 // `for await (const item of queue)`: gets until the queue is shut down and empty. Written by hand rather than as an
-// async generator because an async generator's `yield` awaits its operand, and would unwrap a queued Future.
+// async generator: no generator state to leave suspended on `break`, and no extra await per item at `yield`.
 class QueueIterator<T> implements AsyncIterableIterator<T> {
   #queue: Queue<T>;
   constructor(queue: Queue<T>) {
@@ -434,9 +441,11 @@ function checkMaxsize(kind: string, options: QueueOptions | undefined): number {
 /**
  * A first-in first-out queue for tasks (Python's `asyncio.Queue`, with 3.13's `shutdown()`).
  *
- * Blocked `get()`s are served first-come first-served, and so are blocked `put()`s. Cancelling a task blocked in
+ * Blocked `get()`s are served first-come first-served, and so are blocked `put()`s: in the order they began to
+ * wait. (An async function's `await` begins one microtask after its call, so of tasks of both kinds that start
+ * waiting, or are woken, in the same loop iteration, the generator ones go first.) Cancelling a task blocked in
  * `get()` or `put()` loses no item and never strands the others: a waiter woken just as it is cancelled hands its
- * wake-up to the next in line. It is async-iterable: `for await (const item of queue)` gets items until the queue
+ * wake-up to the next in line. A task that ends cancelled at a `get()` or `put()` took or put nothing there. It is async-iterable: `for await (const item of queue)` gets items until the queue
  * is shut down and empty (it does not call `taskDone()` for you). In generator coroutines, loop on
  * `yield* queue.get()` and catch `QueueShutDown`.
  *

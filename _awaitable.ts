@@ -6,6 +6,7 @@
 // `acquire()` re-checks the lock after its future is woken; a cancelled waiter hands its wake-up on).
 
 import type { Awaitable } from "./future.ts";
+import { sleep } from "./task.ts";
 
 /** A generator function that waits with `yield*` on Futures, the form of every library operation that waits. */
 export type Steps<T> = () => Generator<unknown, T, unknown>;
@@ -49,7 +50,8 @@ async function drive<T>(generator: Generator<unknown, T, unknown>): Promise<T> {
   while (!step.done) {
     let value: unknown;
     try {
-      value = await (step.value ?? null);
+      // A bare yield (what `yield* sleep(0)` yields) is one pass through the ready queue, as a task makes it.
+      value = await (step.value ?? sleep(0));
     } catch (error) {
       step = generator.throw(error);
       continue;

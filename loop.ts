@@ -993,7 +993,6 @@ export class EventLoop {
   #finishRun(): void {
     this.#running = false;
     this.#stopping = false;
-    if (runningLoop === this) setRunningLoop(null);
     if (this.#immediate !== null) {
       clearImmediate(this.#immediate);
       this.#immediate = null;
@@ -1008,7 +1007,13 @@ export class EventLoop {
     // Resolve only after the microtasks of this last iteration: an async function a callback resumed runs to its
     // next await (or its end) first, as the coroutine would have within CPython's iteration. Otherwise code after
     // `await loop.runForever()` could close the loop under a task that is still finishing.
-    if (finished !== null) outsideTasks(() => setImmediate(finished));
+    // Until then this loop stays the thread's running loop: those microtasks belong to its last iteration.
+    outsideTasks(() =>
+      setImmediate(() => {
+        if (runningLoop === this && !this.#running) setRunningLoop(null);
+        finished?.();
+      })
+    );
   }
 
   #checkOpen(): void {
@@ -1017,7 +1022,7 @@ export class EventLoop {
 
   #checkNotRunning(): void {
     if (this.#running) throw new InvalidStateError("This event loop is already running");
-    if (runningLoop !== null) {
+    if (runningLoop !== null && runningLoop !== this) {
       throw new InvalidStateError(`Cannot run ${this} while another loop is running on this thread`);
     }
   }

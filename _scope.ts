@@ -1,0 +1,152 @@
+// The body of a scope — a `timeout()` or a `taskGroup()` — runs in the task that awaits the scope, as the block of
+// CPython's `async with` runs in the task that enters it: that is what lets a scope cancel "the code inside it" by
+// cancelling the task (CPython's `Timeout` and `TaskGroup` both work that way).
+//
+// The scope's own steps (enter, then exit with the body's outcome) are written once; what differs between the two
+// kinds of coroutine is how the body is waited on:
+// - `await scope`: an async function running in the awaiting task's context calls the body. An async body's
+//   awaits are then the task's own; a generator body is driven here, each yielded Future awaited by the task.
+// - `yield* scope`: a generator delegating to the body. A generator body is delegated to; an async body cannot run
+//   inside a generator task's steps (JavaScript cannot suspend a generator on a promise's inner awaits), so it runs
+//   as a child task the scope waits on. A cancel of the task reaches it through that wait, as CPython's `await`
+//   of a task does; only `currentTask()` inside the body is that child.
+
+import { describe } from "./_describe.ts";
+import { type Awaitable, Future } from "./future.ts";
+import { currentTask, sleep, type Task } from "./task.ts";
+
+/**
+ * What a scope's body may return: a promise (an async function), a generator object (a `function*`), or a value
+ * (a body that does not wait).
+ */
+export type ScopeBody<S, T> = (scope: S) => PromiseLike<T> | Generator<unknown, T, unknown> | T;
+
+/** Enters the scope in `task` (null outside tasks: the scope throws) and returns the object the body receives. */
+export type EnterScope<S> = (task: Task<unknown> | null) => S;
+
+/**
+ * Leaves the scope with the body's outcome. Returns null when it need not wait, else the steps that wait. Returning
+ * (or finishing the steps) lets the outcome through; throwing replaces it.
+ */
+export type ExitScope<S> = (scope: S, failed: boolean, error: unknown) => Generator<unknown, void, unknown> | null;
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as GeneratorFunctionConstructor;
+
+/**
+ * Makes the awaitable of a scope. Like a Python coroutine it is lazy (nothing runs until it is awaited) and it can
+ * be awaited once.
+ */
+export function scoped<S, T>(
+  operation: string,
+  enter: EnterScope<S>,
+  exit: ExitScope<S>,
+  body: ScopeBody<S, T>,
+): Awaitable<T> {
+  return new ScopeAwaitable(operation, enter, exit, body);
+}
+
+class ScopeAwaitable<S, T> implements Awaitable<T> {
+  #operation: string;
+  #enter: EnterScope<S>;
+  #exit: ExitScope<S>;
+  #body: ScopeBody<S, T> | null;
+
+  constructor(operation: string, enter: EnterScope<S>, exit: ExitScope<S>, body: ScopeBody<S, T>) {
+    this.#operation = operation;
+    this.#enter = enter;
+    this.#exit = exit;
+    this.#body = body;
+  }
+
+  // deno-lint-ignore no-explicit-any
+  then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
+    runAwaited(this.#enter, this.#exit, this.#take()).then(onFulfilled, onRejected);
+  }
+
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    return runDelegated(this.#enter, this.#exit, this.#take());
+  }
+
+  #take(): ScopeBody<S, T> {
+    const body = this.#body;
+    if (body === null) {
+      throw new TypeError(`This ${this.#operation} was already awaited; call ${this.#operation} again`);
+    }
+    this.#body = null;
+    return body;
+  }
+}
+
+// `await scope`: runs in the awaiting task's async context (the engine calls `then` there).
+async function runAwaited<S, T>(enter: EnterScope<S>, exit: ExitScope<S>, body: ScopeBody<S, T>): Promise<T> {
+  const scope = enter(currentTask());
+  let result: T;
+  try {
+    const produced = body(scope);
+    result = isGenerator(produced) ? await drive(produced) : await produced;
+  } catch (error) {
+    const exiting = exit(scope, true, error);
+    if (exiting !== null) await drive(exiting);
+    throw error;
+  }
+  const exiting = exit(scope, false, undefined);
+  if (exiting !== null) await drive(exiting);
+  return result;
+}
+
+// `yield* scope`: runs in the steps of the delegating generator's task.
+function* runDelegated<S, T>(
+  enter: EnterScope<S>,
+  exit: ExitScope<S>,
+  body: ScopeBody<S, T>,
+): Generator<unknown, T, unknown> {
+  const task = currentTask();
+  const scope = enter(task);
+  let result: T;
+  try {
+    if (body instanceof GeneratorFunction) {
+      result = yield* (body(scope) as Generator<unknown, T, unknown>);
+    } else {
+      result = yield* task!.getLoop().createTask(() => runInChild(body, scope));
+    }
+  } catch (error) {
+    const exiting = exit(scope, true, error);
+    if (exiting !== null) yield* exiting;
+    throw error;
+  }
+  const exiting = exit(scope, false, undefined);
+  if (exiting !== null) yield* exiting;
+  return result;
+}
+
+async function runInChild<S, T>(body: ScopeBody<S, T>, scope: S): Promise<T> {
+  const produced = body(scope);
+  return isGenerator(produced) ? await drive(produced) : await produced;
+}
+
+// Steps a generator from an async function of a task: each yielded Future is awaited by the task (so it is the
+// task's waiter and a cancel reaches it), and a bare yield is one pass through the ready queue, as in a task.
+async function drive<T>(generator: Generator<unknown, T, unknown>): Promise<T> {
+  let step = generator.next();
+  while (!step.done) {
+    const yielded = step.value;
+    let value: unknown;
+    try {
+      if (yielded instanceof Future) value = await yielded;
+      else if (yielded === undefined || yielded === null) value = await sleep(0);
+      else throw new TypeError(`Bad yield: ${describe(yielded)}; delegate with yield* to a Future, Task or sleep()`);
+    } catch (error) {
+      step = generator.throw(error);
+      continue;
+    }
+    step = generator.next(value);
+  }
+  return step.value;
+}
+
+/** Whether `value` is a generator object (the check `Task` makes of a coroutine). */
+export function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
+  return value !== null && typeof value === "object" &&
+    typeof (value as Generator).next === "function" && typeof (value as Generator).throw === "function" &&
+    typeof (value as Generator)[Symbol.iterator] === "function";
+}

@@ -7,7 +7,7 @@ export function describe(value: unknown): string {
   if (typeof value === "number" || typeof value === "bigint") return String(value);
   if (value === null || typeof value !== "object") return String(value);
   const ctor = (value as { constructor?: { name?: string } }).constructor;
-  const name = ctor?.name ? `a ${ctor.name}` : "an object";
+  const name = ctor?.name ? `${/^[AEIOU]/.test(ctor.name) ? "an" : "a"} ${ctor.name}` : "an object";
   const text = String(value);
   return text.startsWith("<") ? text : name;
 }

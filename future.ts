@@ -574,6 +574,7 @@ export class Future<T = unknown> implements Awaitable<T> {
 
   /** @ignore The `CancelledError` that awaiting this cancelled future raises. */
   _makeCancelledError(): CancelledError {
+    if (this.#state !== CANCELLED) return new CancelledError();
     const value = this.#value;
     if (value instanceof CancelledError) return value;
     const error = new CancelledError(value as string | undefined);

@@ -6,16 +6,9 @@
 import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError } from "../errors.ts";
 import { Event } from "../event.ts";
-import { type EventLoop, newEventLoop } from "../loop.ts";
+import type { EventLoop } from "../loop.ts";
 import { type Coroutine, sleep, type Task } from "../task.ts";
-import { VirtualClock } from "../virtual_clock.ts";
-
-const KINDS = ["generator", "async function"] as const;
-type Kind = (typeof KINDS)[number];
-
-function virtualLoop(): EventLoop {
-  return newEventLoop({ clock: new VirtualClock() });
-}
+import { type Kind, KINDS, virtualLoop } from "./_kinds.ts";
 
 function coroutine<T>(
   kind: Kind,

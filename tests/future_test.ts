@@ -6,12 +6,8 @@
 
 import assert from "node:assert/strict";
 import { CancelledError, Future, InvalidStateError, isFuture, wrapFuture } from "../future.ts";
-import { type EventLoop, type ExceptionContext, newEventLoop } from "../loop.ts";
-import { VirtualClock } from "../virtual_clock.ts";
-
-function virtualLoop(): EventLoop {
-  return newEventLoop({ clock: new VirtualClock() });
-}
+import type { EventLoop, ExceptionContext } from "../loop.ts";
+import { virtualLoop } from "./_kinds.ts";
 
 // One host macrotask: long enough for a loop that wrongly ran on its own to have done so.
 function hostTick(): Promise<void> {

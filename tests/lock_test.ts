@@ -7,25 +7,9 @@
 import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError } from "../errors.ts";
 import { Lock } from "../lock.ts";
-import { type EventLoop, newEventLoop } from "../loop.ts";
-import { type Coroutine, sleep, type Task } from "../task.ts";
-import { VirtualClock } from "../virtual_clock.ts";
-
-const KINDS = ["generator", "async function"] as const;
-type Kind = (typeof KINDS)[number];
-
-function virtualLoop(): EventLoop {
-  return newEventLoop({ clock: new VirtualClock() });
-}
-
-/** The same coroutine body in the spelling of `kind`: a generator object, or the async function itself. */
-function coroutine<T>(
-  kind: Kind,
-  generatorFunction: () => Generator<unknown, T, unknown>,
-  asyncFunction: () => Promise<T>,
-): Coroutine<T> {
-  return kind === "generator" ? generatorFunction() : asyncFunction;
-}
+import type { EventLoop } from "../loop.ts";
+import { sleep, type Task } from "../task.ts";
+import { coroutine, type Kind, KINDS, virtualLoop } from "./_kinds.ts";
 
 /** A task that arrives after `arriveMs`, holds the lock for `holdMs` (logging its name), and releases it. */
 function worker(

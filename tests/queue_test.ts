@@ -2,10 +2,10 @@
 // of Lib/asyncio/queues.py, in both kinds of coroutine and on the virtual clock.
 import assert from "node:assert/strict";
 import type { Awaitable } from "../future.ts";
-import { type EventLoop, newEventLoop } from "../loop.ts";
+import type { EventLoop } from "../loop.ts";
 import { LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown } from "../queue.ts";
 import { type Coroutine, sleep, type Task } from "../task.ts";
-import { VirtualClock } from "../virtual_clock.ts";
+import { virtualLoop } from "./_kinds.ts";
 
 type Kind = "generator" | "async";
 const KINDS: Kind[] = ["generator", "async"];
@@ -18,10 +18,6 @@ function awaiting<T>(kind: Kind, operation: () => Awaitable<T>): Coroutine<T> {
     })();
   }
   return async () => await operation();
-}
-
-function virtualLoop(): EventLoop {
-  return newEventLoop({ clock: new VirtualClock() });
 }
 
 /** Runs `loop` until every callback and timer scheduled so far has run (time jumps on the virtual clock). */

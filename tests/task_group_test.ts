@@ -7,27 +7,10 @@
 
 import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError, TimeoutError } from "../errors.ts";
-import { type EventLoop, newEventLoop } from "../loop.ts";
 import { allTasks, type Coroutine, currentTask, sleep, Task } from "../task.ts";
 import { TaskGroup, taskGroup } from "../task_group.ts";
 import { timeout } from "../timeouts.ts";
-import { VirtualClock } from "../virtual_clock.ts";
-
-const KINDS = ["generator", "async function"] as const;
-type Kind = (typeof KINDS)[number];
-
-function virtualLoop(): EventLoop {
-  return newEventLoop({ clock: new VirtualClock() });
-}
-
-/** The same coroutine in the spelling of `kind`: a generator object, or the async function itself. */
-function coroutine<T>(
-  kind: Kind,
-  generatorFunction: () => Generator<unknown, T, unknown>,
-  asyncFunction: () => Promise<T>,
-): Coroutine<T> {
-  return kind === "generator" ? generatorFunction() : asyncFunction;
-}
+import { coroutine, type Kind, KINDS, virtualLoop } from "./_kinds.ts";
 
 /** A child that sleeps `ms`, then throws `error`, in the spelling of `kind`. */
 function failAfter(kind: Kind, ms: number, error: unknown): Coroutine<never> {

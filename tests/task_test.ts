@@ -14,22 +14,7 @@ import type { Future } from "../future.ts";
 import { type EventLoop, newEventLoop } from "../loop.ts";
 import { allTasks, type Coroutine, createTask, currentTask, ensureFuture, sleep, Task } from "../task.ts";
 import { VirtualClock } from "../virtual_clock.ts";
-
-const KINDS = ["generator", "async function"] as const;
-type Kind = (typeof KINDS)[number];
-
-function virtualLoop(): EventLoop {
-  return newEventLoop({ clock: new VirtualClock() });
-}
-
-/** The same coroutine body in the spelling of `kind`: a generator object, or the async function itself. */
-function coroutine<T>(
-  kind: Kind,
-  generatorFunction: () => Generator<unknown, T, unknown>,
-  asyncFunction: () => Promise<T>,
-): Coroutine<T> {
-  return kind === "generator" ? generatorFunction() : asyncFunction;
-}
+import { coroutine, type Kind, KINDS, virtualLoop } from "./_kinds.ts";
 
 function isCancelled(message: string): (error: unknown) => boolean {
   return (error) => error instanceof CancelledError && error.message === message;

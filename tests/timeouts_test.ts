@@ -9,26 +9,10 @@
 
 import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError, TimeoutError } from "../errors.ts";
-import { type EventLoop, newEventLoop } from "../loop.ts";
-import { type Coroutine, currentTask, sleep, type Task } from "../task.ts";
+import type { EventLoop } from "../loop.ts";
+import { currentTask, sleep, type Task } from "../task.ts";
 import { Timeout, timeout, timeoutAt } from "../timeouts.ts";
-import { VirtualClock } from "../virtual_clock.ts";
-
-const KINDS = ["generator", "async function"] as const;
-type Kind = (typeof KINDS)[number];
-
-function virtualLoop(): EventLoop {
-  return newEventLoop({ clock: new VirtualClock() });
-}
-
-/** The same coroutine in the spelling of `kind`: a generator object, or the async function itself. */
-function coroutine<T>(
-  kind: Kind,
-  generatorFunction: () => Generator<unknown, T, unknown>,
-  asyncFunction: () => Promise<T>,
-): Coroutine<T> {
-  return kind === "generator" ? generatorFunction() : asyncFunction;
-}
+import { coroutine, KINDS, virtualLoop } from "./_kinds.ts";
 
 function isTimeoutFromCancel(error: unknown): boolean {
   return error instanceof TimeoutError && error.cause instanceof CancelledError;

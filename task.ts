@@ -790,6 +790,10 @@ function notACoroutineMessage(value: unknown): string {
   if (value instanceof Future) {
     return `A coroutine was expected, received ${value}; a Future is already scheduled: await it, or use ensureFuture()`;
   }
+  if (value !== null && typeof value === "object" && Symbol.iterator in value) {
+    return `A coroutine was expected, received ${describe(value)}, an awaitable; await it inside a coroutine, ` +
+      `or wrap it in a task with ensureFuture()`;
+  }
   if (isThenable(value)) {
     return `A coroutine was expected, received ${describe(value)}, which is already running and cannot be ` +
       `cancelled; pass a function instead: createTask(() => work(args))`;

@@ -1,7 +1,8 @@
 /**
  * Our loop against the floor (raw promises, no loop) and against CPython asyncio, in one run:
  *
- *   deno run -A --v8-flags=--expose-gc bench/compare.ts [--n=100000] [--sleeps=200000] [--parked=100000]
+ *   deno run -A --v8-flags=--expose-gc bench/compare.ts [--n=100000] [--sleeps=200000] [--parked=100000] \
+ *     [--items=200000] [--gather=100000]
  *
  * a. N tasks that each yield once (`await sleep(0)` / `yield* sleep(0)`), spawned all at once then awaited, and
  *    spawned in batches of 1000 awaited per batch — tasks/s, best of 3 after a warm-up;
@@ -9,7 +10,11 @@
  * c. the same in CPython asyncio (bench/compare_asyncio.py, run with `python3`);
  * d. 200k concurrent sleeps with random deadlines below 500 ms on a real-clock loop (wall time; the floor is
  *    ~0.5 s), beside one `setTimeout` per sleep and CPython;
- * e. bytes per task parked on one pending future (heap delta after gc / N), ours and CPython's (tracemalloc).
+ * e. bytes per task parked on one pending future (heap delta after gc / N), ours and CPython's (tracemalloc);
+ * f. a `Queue` from 1 producer task to 1 consumer task, `--items` items then a sentinel, maxsize 16 and unbounded —
+ *    items/s, best of 3 after a warm-up, ours (both coroutine kinds) and CPython's `asyncio.Queue`;
+ * g. `gather` of `--gather` tasks, each a trivial coroutine that returns at once, awaited by a main task of the
+ *    same kind — tasks/s, best of 3 after a warm-up; raw `Promise.all` of async functions as the floor; CPython.
  *
  * Prints markdown tables. It is not a `deno bench` file (those are `*_bench.ts`).
  *
@@ -17,7 +22,9 @@
  */
 
 import type { Future } from "../future.ts";
+import { gather } from "../gather.ts";
 import { newEventLoop } from "../loop.ts";
+import { Queue } from "../queue.ts";
 import { sleep, type Task } from "../task.ts";
 
 // ---- Parameters ---------------------------------------------------------------------------------------------
@@ -31,6 +38,9 @@ function option(name: string, fallback: number): number {
 const N = option("n", 100_000);
 const SLEEPS = option("sleeps", 200_000);
 const PARKED = option("parked", 100_000);
+const ITEMS = option("items", 200_000);
+const GATHERED = option("gather", 100_000);
+const QUEUE_MAXSIZE = 16;
 const BATCH = 1000;
 const RUNS = 3;
 const SLEEP_MAX_MS = 500;
@@ -228,6 +238,125 @@ async function bestBytes(run: () => Promise<number>): Promise<number> {
   return Math.min(await run(), await run());
 }
 
+// ---- f: Queue, 1 producer -> 1 consumer -----------------------------------------------------------------------
+
+/** One run: a producer task puts `n` items then the sentinel -1, a consumer task gets them; seconds. */
+async function queueOnce(kind: "async" | "generator", maxsize: number, n: number): Promise<number> {
+  const loop = newEventLoop();
+  try {
+    const queue = new Queue<number>({ maxsize });
+    let sum = 0;
+    const start = performance.now();
+    if (kind === "async") {
+      const producer = loop.createTask(async () => {
+        for (let i = 0; i < n; i++) await queue.put(i);
+        await queue.put(-1);
+      });
+      const consumer = loop.createTask(async () => {
+        for (;;) {
+          const item = await queue.get();
+          if (item < 0) break;
+          sum += item;
+        }
+      });
+      await loop.runUntilComplete(async () => {
+        await producer;
+        await consumer;
+      });
+    } else {
+      const producer = loop.createTask(function* () {
+        for (let i = 0; i < n; i++) yield* queue.put(i);
+        yield* queue.put(-1);
+      }());
+      const consumer = loop.createTask(function* () {
+        for (;;) {
+          const item = yield* queue.get();
+          if (item < 0) break;
+          sum += item;
+        }
+      }());
+      await loop.runUntilComplete(function* () {
+        yield* producer;
+        yield* consumer;
+      }());
+    }
+    const elapsed = (performance.now() - start) / 1000;
+    if (sum !== n * (n - 1) / 2) throw new Error("the consumer lost an item");
+    return elapsed;
+  } finally {
+    loop.close();
+  }
+}
+
+async function itemsPerSecond(kind: "async" | "generator", maxsize: number): Promise<Rate> {
+  await queueOnce(kind, maxsize, Math.floor(ITEMS / 10)); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    collect();
+    times.push(await queueOnce(kind, maxsize, ITEMS));
+  }
+  return { best: ITEMS / Math.min(...times), worst: ITEMS / Math.max(...times) };
+}
+
+// ---- g: gather of many trivial tasks ---------------------------------------------------------------------------
+
+// deno-lint-ignore require-await
+async function trivialAsync(): Promise<number> {
+  return 1;
+}
+
+// deno-lint-ignore require-yield
+function* trivialGenerator(): Generator<unknown, number, unknown> {
+  return 1;
+}
+
+/** One run: gather `n` trivial coroutines (each becomes a task) from a main task; seconds. */
+async function gatherOnce(kind: Kind, n: number): Promise<number> {
+  if (kind === "raw") {
+    const start = performance.now();
+    const promises: Promise<number>[] = [];
+    for (let i = 0; i < n; i++) promises.push(trivialAsync());
+    const results = await Promise.all(promises);
+    const elapsed = (performance.now() - start) / 1000;
+    if (results.length !== n) throw new Error("lost a promise");
+    return elapsed;
+  }
+  const loop = newEventLoop();
+  try {
+    let results: number[];
+    const start = performance.now();
+    if (kind === "async") {
+      results = await loop.runUntilComplete(async () => {
+        // A fresh `() => …` each: gather runs an awaitable given twice only once (CPython's arg_to_fut).
+        const coroutines: (() => Promise<number>)[] = [];
+        for (let i = 0; i < n; i++) coroutines.push(() => trivialAsync());
+        return await gather(coroutines);
+      });
+    } else {
+      results = await loop.runUntilComplete(function* () {
+        const coroutines: Generator<unknown, number, unknown>[] = [];
+        for (let i = 0; i < n; i++) coroutines.push(trivialGenerator());
+        return yield* gather(coroutines);
+      }());
+    }
+    const elapsed = (performance.now() - start) / 1000;
+    if (results.length !== n) throw new Error("lost a task");
+    return elapsed;
+  } finally {
+    loop.close();
+  }
+}
+
+async function gatheredPerSecond(kind: Kind): Promise<Rate> {
+  await gatherOnce(kind, Math.floor(GATHERED / 10)); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    collect();
+    times.push(await gatherOnce(kind, GATHERED));
+  }
+  return { best: GATHERED / Math.min(...times), worst: GATHERED / Math.max(...times) };
+}
+
 // ---- c: CPython -----------------------------------------------------------------------------------------------
 
 interface CPython {
@@ -239,13 +368,19 @@ interface CPython {
   sleeps_seconds: number;
   bytes_async: number;
   bytes_generator: number;
+  queue_async_bounded: number;
+  queue_async_unbounded: number;
+  queue_generator_bounded: number;
+  queue_generator_unbounded: number;
+  gather_async: number;
+  gather_generator: number;
 }
 
 async function runCPython(): Promise<CPython | null> {
   const script = new URL("./compare_asyncio.py", import.meta.url);
   try {
     const output = await new Deno.Command("python3", {
-      args: [script.pathname, String(N), String(SLEEPS), String(PARKED)],
+      args: [script.pathname, String(N), String(SLEEPS), String(PARKED), String(ITEMS), String(GATHERED)],
       stdout: "piped",
       stderr: "inherit",
     }).output();
@@ -295,6 +430,19 @@ progress(`bytes per parked task, ${PARKED} tasks`);
 const bytesAsync = await bestBytes(() => parkedBytes("async"));
 const bytesGenerator = await bestBytes(() => parkedBytes("generator"));
 const bytesRaw = await bestBytes(parkedBytesRaw);
+progress(`queue items/s, ${ITEMS} items`);
+const queueRates = {
+  asyncBounded: await itemsPerSecond("async", QUEUE_MAXSIZE),
+  asyncUnbounded: await itemsPerSecond("async", 0),
+  generatorBounded: await itemsPerSecond("generator", QUEUE_MAXSIZE),
+  generatorUnbounded: await itemsPerSecond("generator", 0),
+};
+progress(`gather of ${GATHERED} tasks`);
+const gatherRates = {
+  async: await gatheredPerSecond("async"),
+  generator: await gatheredPerSecond("generator"),
+  raw: await gatheredPerSecond("raw"),
+};
 progress("CPython (python3 bench/compare_asyncio.py)");
 const py = await runCPython();
 
@@ -355,6 +503,36 @@ bytesRow("bytes per parked async-fn task", bytesAsync, py?.bytes_async, true);
 bytesRow("bytes per parked generator task", bytesGenerator, py?.bytes_generator, true);
 bytesRow("bytes per parked raw async fn (no task)", bytesRaw, py?.bytes_async, false);
 
+const items = `${ITEMS / 1000}k items`;
+throughputRow(
+  `Queue(maxsize ${QUEUE_MAXSIZE}) 1→1, async-fn \`await put/get\`, ${items}`,
+  queueRates.asyncBounded,
+  py?.queue_async_bounded,
+  5,
+);
+throughputRow(
+  `Queue(unbounded) 1→1, async-fn \`await put/get\`, ${items}`,
+  queueRates.asyncUnbounded,
+  py?.queue_async_unbounded,
+  5,
+);
+throughputRow(
+  `Queue(maxsize ${QUEUE_MAXSIZE}) 1→1, generator \`yield* put/get\`, ${items}`,
+  queueRates.generatorBounded,
+  py?.queue_generator_bounded,
+  5,
+);
+throughputRow(
+  `Queue(unbounded) 1→1, generator \`yield* put/get\`, ${items}`,
+  queueRates.generatorUnbounded,
+  py?.queue_generator_unbounded,
+  5,
+);
+const gathered = `${GATHERED / 1000}k`;
+throughputRow(`gather of ${gathered} trivial async-fn tasks`, gatherRates.async, py?.gather_async, 5);
+throughputRow(`gather of ${gathered} trivial generator tasks`, gatherRates.generator, py?.gather_generator, 5);
+throughputRow(`Promise.all of ${gathered} raw async fns (no loop)`, gatherRates.raw, py?.gather_async, null);
+
 function table(header: string[], body: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...body.map(line)].join("\n");
@@ -364,8 +542,9 @@ console.log(
   `\n## asyncio for Deno vs CPython ${py?.version ?? "(not run)"} — Deno ${Deno.version.deno}, V8 ${Deno.version.v8}\n`,
 );
 console.log(
-  `N = ${N} tasks (best of ${RUNS} after a warm-up); ${SLEEPS} sleeps (best of 2); ${PARKED} parked tasks. ` +
-    "Ratio = ours / baseline (throughput: higher is better; time and bytes: lower is better).\n",
+  `N = ${N} tasks (best of ${RUNS} after a warm-up); ${SLEEPS} sleeps (best of 2); ${PARKED} parked tasks; ` +
+    `${ITEMS} queue items and gathers of ${GATHERED} tasks (best of ${RUNS} after a warm-up; queue and gather ` +
+    "throughputs are items/s and tasks/s). Ratio = ours / baseline (throughput: higher is better; time and bytes: lower is better).\n",
 );
 console.log(table(["workload", "ours", "baseline", "ratio", "target", "met?"], rows));
 
@@ -405,5 +584,32 @@ const spread: string[][] = [
     times(sleepGenerator.best / sleepRaw.best),
   ],
   ["sleeps, raw setTimeout", seconds(sleepRaw.best), seconds(sleepRaw.worst), "1.00×"],
+  ["queue 1→1 maxsize 16, async-fn", rate(queueRates.asyncBounded.best), rate(queueRates.asyncBounded.worst), "—"],
+  ["queue 1→1 unbounded, async-fn", rate(queueRates.asyncUnbounded.best), rate(queueRates.asyncUnbounded.worst), "—"],
+  [
+    "queue 1→1 maxsize 16, generator",
+    rate(queueRates.generatorBounded.best),
+    rate(queueRates.generatorBounded.worst),
+    "—",
+  ],
+  [
+    "queue 1→1 unbounded, generator",
+    rate(queueRates.generatorUnbounded.best),
+    rate(queueRates.generatorUnbounded.worst),
+    "—",
+  ],
+  [
+    "gather, async-fn",
+    rate(gatherRates.async.best),
+    rate(gatherRates.async.worst),
+    times(gatherRates.raw.best / gatherRates.async.best),
+  ],
+  [
+    "gather, generator",
+    rate(gatherRates.generator.best),
+    rate(gatherRates.generator.worst),
+    times(gatherRates.raw.best / gatherRates.generator.best),
+  ],
+  ["Promise.all, raw", rate(gatherRates.raw.best), rate(gatherRates.raw.worst), "1.00×"],
 ];
 console.log(table(["workload", "best", "worst", "slowdown vs raw floor"], spread));

@@ -1,6 +1,7 @@
 """CPython asyncio side of bench/compare.ts: the same workloads, printed as one JSON object on stdout.
 
-Run by compare.ts as `python3 bench/compare_asyncio.py [N] [SLEEPS] [PARKED]`; runnable alone too.
+Run by compare.ts as `python3 bench/compare_asyncio.py [N] [SLEEPS] [PARKED] [ITEMS] [GATHERED]`; runnable alone
+too.
 """
 
 import asyncio
@@ -15,6 +16,9 @@ import types
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 SLEEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 200_000
 PARKED = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
+ITEMS = int(sys.argv[4]) if len(sys.argv) > 4 else 200_000
+GATHERED = int(sys.argv[5]) if len(sys.argv) > 5 else 100_000
+QUEUE_MAXSIZE = 16
 BATCH = 1000
 RUNS = 3
 
@@ -95,6 +99,88 @@ def generator_parked(future):
     yield from future
 
 
+async def async_producer(queue, n):
+    for i in range(n):
+        await queue.put(i)
+    await queue.put(-1)
+
+
+async def async_consumer(queue):
+    total = 0
+    while True:
+        item = await queue.get()
+        if item < 0:
+            return total
+        total += item
+
+
+@types.coroutine
+def generator_producer(queue, n):
+    for i in range(n):
+        yield from queue.put(i)
+    yield from queue.put(-1)
+
+
+@types.coroutine
+def generator_consumer(queue):
+    total = 0
+    while True:
+        item = yield from queue.get()
+        if item < 0:
+            return total
+        total += item
+
+
+async def queue_once(producer, consumer, maxsize, n):
+    # A producer task and a consumer task, awaited in turn by the main task (as compare.ts).
+    loop = asyncio.get_running_loop()
+    queue = asyncio.Queue(maxsize)
+    start = time.perf_counter()
+    produced = loop.create_task(producer(queue, n))
+    consumed = loop.create_task(consumer(queue))
+    await produced
+    total = await consumed
+    elapsed = time.perf_counter() - start
+    assert total == n * (n - 1) // 2, "the consumer lost an item"
+    return elapsed
+
+
+def items_per_second(producer, consumer, maxsize, n):
+    asyncio.run(queue_once(producer, consumer, maxsize, n // 10))  # warm-up
+    times = []
+    for _ in range(RUNS):
+        gc.collect()
+        times.append(asyncio.run(queue_once(producer, consumer, maxsize, n)))
+    return n / min(times)
+
+
+async def trivial_async():
+    return 1
+
+
+@types.coroutine
+def trivial_generator():
+    return 1
+    yield  # a generator that returns at once
+
+
+async def gather_once(make, n):
+    start = time.perf_counter()
+    results = await asyncio.gather(*[make() for _ in range(n)])
+    elapsed = time.perf_counter() - start
+    assert len(results) == n, "lost a task"
+    return elapsed
+
+
+def gathered_per_second(make, n):
+    asyncio.run(gather_once(make, n // 10))  # warm-up
+    times = []
+    for _ in range(RUNS):
+        gc.collect()
+        times.append(asyncio.run(gather_once(make, n)))
+    return n / min(times)
+
+
 def main():
     result = {
         "version": sys.version.split()[0],
@@ -107,6 +193,15 @@ def main():
     }
     result["sleeps_n"] = SLEEPS
     result["sleeps_seconds"] = min(asyncio.run(sleeps(SLEEPS)) for _ in range(2))
+    result["items_n"] = ITEMS
+    result["queue_maxsize"] = QUEUE_MAXSIZE
+    result["queue_async_bounded"] = items_per_second(async_producer, async_consumer, QUEUE_MAXSIZE, ITEMS)
+    result["queue_async_unbounded"] = items_per_second(async_producer, async_consumer, 0, ITEMS)
+    result["queue_generator_bounded"] = items_per_second(generator_producer, generator_consumer, QUEUE_MAXSIZE, ITEMS)
+    result["queue_generator_unbounded"] = items_per_second(generator_producer, generator_consumer, 0, ITEMS)
+    result["gather_n"] = GATHERED
+    result["gather_async"] = gathered_per_second(trivial_async, GATHERED)
+    result["gather_generator"] = gathered_per_second(trivial_generator, GATHERED)
     tracemalloc.start()
     result["parked_n"] = PARKED
     result["bytes_async"] = asyncio.run(parked_bytes(async_parked))

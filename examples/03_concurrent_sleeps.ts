@@ -4,9 +4,8 @@
  *
  * Time scale: one unit = 100 ms (the tutorial's seconds); TIME is printed in units.
  *
- * The tutorial registers the tasks with `loop.run_until_complete(asyncio.wait(async_task))`; gather/wait arrive
- * with the combinators modules, so here the loop runs until each task completes, in order. The three tasks are
- * all scheduled before the loop first runs, so they sleep concurrently all the same.
+ * As in the tutorial, the tasks are registered with the loop through `wait`:
+ * `loop.runUntilComplete(wait(asyncTask))` (or `gather(...asyncTask)`, see 07_gather_vs_wait.ts).
  *
  * Run: `deno run -A examples/03_concurrent_sleeps.ts`
  *
@@ -20,7 +19,7 @@
  *   TIME:  8.0x units
  */
 
-import { ensureFuture, type EventLoop, type Future, getEventLoop, setEventLoop, sleep } from "../mod.ts";
+import { ensureFuture, type EventLoop, type Future, getEventLoop, setEventLoop, sleep, wait } from "../mod.ts";
 
 /** One tutorial second, scaled down. */
 const UNIT = 100;
@@ -44,11 +43,9 @@ async function main(): Promise<void> {
   ];
 
   try {
-    // Python: loop.run_until_complete(asyncio.wait(async_task)) — until gather/wait exist, run the loop until
-    // each task completes, in order; the others keep running meanwhile.
-    for (const task of asyncTask) {
-      await loop.runUntilComplete(task);
-    }
+    // Register the Tasks with the loop: run it until every one is done. The other way is
+    // loop.runUntilComplete(gather(...asyncTask)).
+    await loop.runUntilComplete(wait(asyncTask));
 
     for (const v of asyncTask) {
       if (v.done()) {

@@ -18,6 +18,7 @@ import {
   ensureFuture,
   type EventLoop,
   Future,
+  gather,
   getEventLoop,
   isFuture,
   setEventLoop,
@@ -118,8 +119,8 @@ async function main(): Promise<void> {
       loop.createTask(hello3("hello_3")),
       loop.createTask(hello4("hello_4")),
     ];
-    // They sleep concurrently: about 2 units in all. (gather/wait arrive with the combinators modules.)
-    for (const task of hellos) await loop.runUntilComplete(task);
+    // They sleep concurrently: about 2 units in all.
+    await loop.runUntilComplete(gather(hellos));
     for (const task of hellos) describeTask("done", task);
   } finally {
     loop.close();

@@ -26,6 +26,7 @@ import {
   setEventLoop,
   sleep,
   type Task,
+  wait,
 } from "../mod.ts";
 
 /** One tutorial second, scaled down. */
@@ -35,12 +36,6 @@ async function demoExp(x: number): Promise<string> {
   console.log("Waiting: ", x);
   await sleep(x * UNIT); // simulated I/O
   return `slept ${x} units`;
-}
-
-// Stands in for asyncio.wait(async_task) until gather/wait arrive with the combinators modules: it awaits the
-// tasks in order, as a task of its own (like the tutorial's `wait()` task in the listing below).
-async function waitAll(tasks: Task<string>[]): Promise<void> {
-  for (const task of tasks) await task;
 }
 
 async function main(): Promise<void> {
@@ -68,13 +63,14 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGINT", onSigint);
 
   try {
-    await loop.runUntilComplete(() => waitAll(asyncTask));
+    // wait() is not a Future: runUntilComplete wraps it in a Task of its own, the tutorial's `wait()` task.
+    await loop.runUntilComplete(wait(asyncTask));
     console.log("all tasks finished before any Ctrl+C");
   } catch (error) {
     if (!(interrupted && error instanceof InvalidStateError)) throw error;
     // Python: `except KeyboardInterrupt`.
     console.log("KeyboardInterrupt (SIGINT)");
-    // Python 3.7+'s all_tasks lists the tasks not done yet: waitAll's and the 5 and 8 units sleeps.
+    // Python 3.7+'s all_tasks lists the tasks not done yet: wait's and the 5 and 8 units sleeps.
     console.log("allTasks:", [...allTasks(loop)].map(String));
     // Cancel each of our tasks: false for the one that already finished, true for the sleeping ones.
     for (const task of asyncTask) {

@@ -1,5 +1,5 @@
 // Runs each tutorial example (examples/NN_*.ts) as a subprocess and checks the key lines of its output.
-// Durations are not asserted strictly: only that 03's concurrent sleeps beat the sequential 14 units.
+// Durations are not asserted strictly: only that concurrent sleeps beat their sequential sum.
 
 import assert from "node:assert/strict";
 
@@ -129,9 +129,10 @@ Deno.test("06_cancel_on_ctrl_c: without a Ctrl+C it simulates one; cancel() give
   assertCancelOutput(run.lines);
 });
 
-Deno.test("06_cancel_on_ctrl_c: a real SIGINT from outside is handled the same way", async () => {
+/** Runs an example and sends it a real SIGINT once its three tasks run, past the 1-unit task. */
+async function runWithSigint(name: string): Promise<Run> {
   const child: Deno.ChildProcess = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("06_cancel_on_ctrl_c.ts", examples).pathname],
+    args: ["run", "-A", new URL(name, examples).pathname],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -151,8 +152,142 @@ Deno.test("06_cancel_on_ctrl_c: a real SIGINT from outside is handled the same w
     }
   }
   const status: Deno.CommandStatus = await child.status;
-  const run: Run = { code: status.code, stdout, stderr: await stderr, lines: stdout.split("\n") };
+  return { code: status.code, stdout, stderr: await stderr, lines: stdout.split("\n") };
+}
+
+Deno.test("06_cancel_on_ctrl_c: a real SIGINT from outside is handled the same way", async () => {
+  const run: Run = await runWithSigint("06_cancel_on_ctrl_c.ts");
   assertOk(run);
   // The fallback may still win on a very slow machine; only check the common, cancel-related lines then.
   assertCancelOutput(run.lines);
+});
+
+Deno.test("07_gather_vs_wait: gather gives results in input order, wait gives done and pending sets", async () => {
+  const run: Run = await runExample("07_gather_vs_wait.ts");
+  assertOk(run);
+  assertInOrder(run.lines, [
+    "== 1. gather",
+    '[ "slept 1 units", "slept 5 units" ]',
+    "== 2. wait",
+    /^\{<Task finished result='slept 1 units' /,
+    /^ <Task finished result='slept 5 units' .*>\}$/,
+    "set()",
+    "== gather keeps the input order, not the completion order",
+    "Waiting:  5",
+    "Waiting:  1",
+    '[ "slept 5 units", "slept 1 units" ]',
+    /^done: +\{<Task finished result='slept 1 units' [^,]*\}$/,
+    /^pending: \{<Task pending [^,]*\}$/,
+  ]);
+});
+
+Deno.test("08_ensure_future_vs_create_task: ensureFuture takes coroutines, Futures and awaitables", async () => {
+  const run: Run = await runExample("08_ensure_future_vs_create_task.ts");
+  assertOk(run);
+  assertInOrder(run.lines, [
+    /^1\. coroutine: +Task +<Task pending /,
+    /^2\. Future: +Future returned as is: true$/,
+    /^2\. Task: +Task +returned as is: true$/,
+    /^3\. awaitable \(sleep\(\)\): +Task +<Task pending /,
+    /^3\. awaitable \(__await__\): +Task +<Task pending /,
+    /^3\. awaitable \(promise\): +Future <Future pending>$/,
+    /^createTask\(coro\): +Task <Task pending .* on the running loop: true$/,
+    /^loop\.createTask\(coro\): +Task <Task pending /,
+    /^loop\.createTask\(a Future\): +TypeError: A coroutine was expected, received <Future pending>/,
+    /^loop\.createTask\(sleep\(\)\): +TypeError: A coroutine was expected, received a Sleep/,
+    /^loop\.createTask\(a promise\): +TypeError: A coroutine was expected, received a Promise/,
+    "== results",
+  ]);
+  const results: string = run.stdout.slice(run.stdout.indexOf("== results"));
+  const order: string[] = [...results.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(order, [
+    "coroutine",
+    "a Future's result",
+    "slept",
+    "awaited",
+    "promised",
+    "createTask",
+    "loop.createTask",
+  ]);
+});
+
+Deno.test("09_nested_coroutines: the three forms print the results in order 1, 5, 8", async () => {
+  const run: Run = await runExample("09_nested_coroutines.ts");
+  assertOk(run);
+  const waiting: string[] = ["Waiting:  1", "Waiting:  5", "Waiting:  8"];
+  const results = (prefix: string): string[] => [1, 5, 8].map((x) => `${prefix} slept ${x} units`);
+  assertInOrder(run.lines, [
+    /^== 1\. results = await gather/,
+    ...waiting,
+    ...results("task result is: "),
+    /^TIME: /,
+    /^== 2\. return await gather/,
+    ...waiting,
+    ...results("task result is: "),
+    /^TIME: /,
+    /^== 3\. return await wait/,
+    ...waiting,
+    ...results("Task ret: "),
+    /^TIME: /,
+  ]);
+  // Each form takes about the longest sleep (8 units), far from the sequential 14.
+  for (const [, units] of run.stdout.matchAll(/^TIME:\s+([\d.]+) units$/gm)) {
+    assert.ok(Number(units) < 12, `TIME ${units} units: sequential sleeps would take 14`);
+  }
+});
+
+function assertStopNestedOutput(lines: string[]): void {
+  assertInOrder(lines, [
+    "Waiting:  1",
+    "Waiting:  5",
+    "Waiting:  8",
+    "KeyboardInterrupt (SIGINT)",
+    /^allTasks: <Task pending .*coro=main\(\)>/,
+    "true",
+    "after the cancellations were delivered:",
+    "  gather: cancelled",
+    /^ {2}<Task cancelled .*coro=main\(\)>$/,
+    /^ {2}<Task finished result='slept 1 units' /,
+    /^ {2}<Task cancelled /,
+    /^ {2}<Task cancelled /,
+  ]);
+  assert.ok(!lines.some((l) => l.startsWith("Task ret:")), lines.join("\n"));
+}
+
+Deno.test("10_stop_nested_tasks: cancelling the gather of all tasks stops the nest", async () => {
+  const run: Run = await runExample("10_stop_nested_tasks.ts");
+  assertOk(run);
+  assert.ok(run.lines.includes("(no Ctrl+C within 2 units: sending SIGINT to ourselves)"), run.stdout);
+  assertStopNestedOutput(run.lines);
+  // allTasks lists main and the two sleeping tasks, not the finished one.
+  const listed: string = run.lines.find((l) => l.startsWith("allTasks:")) ?? "";
+  assert.equal(listed.match(/<Task pending /g)?.length, 3, listed);
+});
+
+Deno.test("10_stop_nested_tasks: a real SIGINT from outside is handled the same way", async () => {
+  const run: Run = await runWithSigint("10_stop_nested_tasks.ts");
+  assertOk(run);
+  assertStopNestedOutput(run.lines);
+});
+
+Deno.test("11_producer_consumer: jobs of 5, 3, 1 units run concurrently, the 1-unit one first", async () => {
+  const run: Run = await runExample("11_producer_consumer.ts");
+  assertOk(run);
+  assertInOrder(run.lines, ["producer: push 5", "producer: push 3", "producer: push 1"]);
+  assertInOrder(run.lines, ["---------: 5", "---------: 3", "---------: 1"]);
+  assert.equal(run.lines.filter((l) => l === "=================").length, 3, run.stdout);
+  assertInOrder(run.lines, [
+    "coroutine finished.. ok (slept 1 units)",
+    /^current time: \d+ units$/,
+    "coroutine finished.. ok (slept 3 units)",
+    /^current time: \d+ units$/,
+    "coroutine finished.. ok (slept 5 units)",
+    /^current time: \d+ units$/,
+    "producer: every job is done (join returned); shutting the queues down",
+    "consumer: the job queue is shut down",
+    /^TIME: /,
+  ]);
+  const time: RegExpMatchArray | null = run.stdout.match(/^TIME:\s+([\d.]+) units$/m);
+  assert.ok(time !== null, run.stdout);
+  assert.ok(Number(time[1]) < 8, `TIME ${time[1]} units: run one after the other, the jobs would take 9`);
 });

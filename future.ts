@@ -470,6 +470,7 @@ export class Future<T = unknown> implements Awaitable<T> {
     onRejected: ((reason: unknown) => unknown) | null | undefined,
   ): void {
     const settle = () => {
+      this.#loop._noteMicrotasks();
       if (this.#state === FINISHED) {
         if (typeof onFulfilled === "function") onFulfilled(this.#value as T);
         return;

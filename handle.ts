@@ -139,6 +139,9 @@ export class Handle {
   run(): void {
     const callback = this.#callback;
     if (this.#cancelled || callback === null) return;
+    // A user callback may start anything, promises included: the loop lets their microtasks run before its
+    // next iteration.
+    this.#loop._noteMicrotasks();
     try {
       callback(...(this.#args as never[]));
     } catch (error) {

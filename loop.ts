@@ -95,6 +95,11 @@ const CLOCK_RESOLUTION_MS = 0.001;
 // `_MIN_SCHEDULED_TIMER_HANDLES` / `_MIN_CANCELLED_TIMER_HANDLES_FRACTION`).
 const MIN_CANCELLED_TIMERS_FOR_CLEANUP = 100;
 
+// How many iterations may follow one another as microtasks, and for how long, before the loop gives the host a
+// turn (see #requestIteration).
+const MAX_CHAINED_ITERATIONS = 64;
+const HOST_TURN_MS = 2;
+
 // The longest the loop sleeps on one host timer; a later deadline just re-arms it (CPython: 24 hours).
 const MAXIMUM_HOST_TIMER_MS = 24 * 3600 * 1000;
 
@@ -136,6 +141,13 @@ export class EventLoop {
   #debug = false;
   #exceptionHandler: ExceptionHandler | null = null;
   #immediate: ReturnType<typeof setImmediate> | null = null;
+  // An iteration is scheduled (as a microtask or a host macrotask); see #requestIteration.
+  #iterationPending = false;
+  #chainedIterations = 0;
+  #hostTurnAt = 0;
+  // Set when an iteration resumed or started an async function, or ran a user callback: its microtasks must all
+  // run before the next iteration, as a coroutine's step completes within CPython's iteration.
+  #microtasksMatter = false;
   #hostTimer: ReturnType<typeof setTimeout> | null = null;
   #hostTimerDeadline = Infinity;
   #runFinished: (() => void) | null = null;
@@ -813,7 +825,7 @@ export class EventLoop {
       throw new InvalidStateError(`Cannot schedule ${callback.name || "a callback"}: the event loop is closed`);
     }
     this.#ready.push(callback, argument);
-    if (this.#running && !this.#inIteration && this.#immediate === null) this.#requestIteration();
+    if (this.#running && !this.#inIteration && !this.#iterationPending) this.#requestIteration();
   }
 
   /** @ignore Puts a timer in the heap and moves the host timer earlier if it is the new first one. */
@@ -855,6 +867,11 @@ export class EventLoop {
     return tasks.reverse();
   }
 
+  /** @ignore Notes that this iteration started work that continues in microtasks (see #requestIteration). */
+  _noteMicrotasks(): void {
+    this.#microtasksMatter = true;
+  }
+
   /** @ignore Tracks (debug mode) futures whose exception was not retrieved, to report them at close. */
   _trackUnretrieved(future: Future<unknown>, add: boolean): void {
     if (add) {
@@ -865,9 +882,10 @@ export class EventLoop {
   }
 
   // One iteration: due timers into the ready queue, then exactly the callbacks that were ready at its start.
-  #runOnce(): void {
+  #runOnce(afterHostTurn: boolean): void {
     if (!this.#running) return;
     this.#inIteration = true;
+    this.#microtasksMatter = false;
     const timers = this.#timers;
     if (this.#cancelledTimers > MIN_CANCELLED_TIMERS_FOR_CLEANUP && this.#cancelledTimers * 2 > timers.size) {
       timers.removeCancelled();
@@ -879,7 +897,11 @@ export class EventLoop {
       }
     }
     const clock = this.#clock;
-    if (this.#ready.length === 0 && !this.#stopping && timers.size > 0 && clock.jumpTo !== undefined) {
+    // Virtual time jumps only after a host turn: then every microtask has run, so the loop is truly idle (an async
+    // function's next await may still be on its way in the microtask queue of a chained iteration).
+    if (
+      afterHostTurn && this.#ready.length === 0 && !this.#stopping && timers.size > 0 && clock.jumpTo !== undefined
+    ) {
       // A timer at Infinity never comes due: time must not jump there.
       const next = timers.peek()!._when;
       if (next !== Infinity) clock.jumpTo(next);
@@ -900,10 +922,13 @@ export class EventLoop {
     else this.#runBatch(batch);
     batch.length = 0;
     this.#spare = batch;
-    this.#inIteration = false;
-
-    if (this.#stopping) this.#finishRun();
-    else this.#scheduleNext();
+    if (this.#stopping) {
+      this.#inIteration = false;
+      this.#finishRun();
+    } else {
+      this.#scheduleNext();
+      this.#inIteration = false;
+    }
   }
 
   #runBatch(batch: unknown[]): void {
@@ -978,16 +1003,39 @@ export class EventLoop {
   #onHostTimer = (): void => {
     this.#hostTimer = null;
     this.#hostTimerDeadline = Infinity;
-    if (this.#immediate === null) this.#runOnce();
+    if (!this.#iterationPending) this.#runOnce(true);
   };
 
   #onImmediate = (): void => {
     this.#immediate = null;
-    this.#runOnce();
+    this.#iterationPending = false;
+    this.#chainedIterations = 0;
+    this.#hostTurnAt = performance.now();
+    this.#runOnce(true);
+  };
+
+  #onMicrotask = (): void => {
+    this.#iterationPending = false;
+    this.#runOnce(false);
   };
 
   #requestIteration(): void {
-    if (this.#immediate === null) this.#immediate = outsideTasks(() => setImmediate(this.#onImmediate));
+    if (this.#iterationPending) return;
+    this.#iterationPending = true;
+    // After an iteration that only stepped generator tasks and settled futures — no async function resumed, no
+    // user callback run, so no microtask of ours can be pending — the next iteration follows as a microtask
+    // instead of a host turn, which costs a few microseconds. A host turn still comes at least every
+    // MAX_CHAINED_ITERATIONS iterations and every HOST_TURN_MS, so host timers, I/O and worker messages are never
+    // starved. Anywhere else (a callSoon from a microtask), other microtasks may follow, so the host turn it is.
+    if (
+      this.#inIteration && !this.#microtasksMatter && this.#ready.length > 0 &&
+      this.#chainedIterations < MAX_CHAINED_ITERATIONS && performance.now() - this.#hostTurnAt < HOST_TURN_MS
+    ) {
+      this.#chainedIterations++;
+      outsideTasks(() => queueMicrotask(this.#onMicrotask));
+    } else {
+      this.#immediate = outsideTasks(() => setImmediate(this.#onImmediate));
+    }
   }
 
   #finishRun(): void {
@@ -997,6 +1045,7 @@ export class EventLoop {
       clearImmediate(this.#immediate);
       this.#immediate = null;
     }
+    this.#iterationPending = false;
     if (this.#hostTimer !== null) {
       clearTimeout(this.#hostTimer);
       this.#hostTimer = null;

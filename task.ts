@@ -552,6 +552,7 @@ export class Task<T = unknown> extends Future<T> {
       this.#finishWithError(this.#makeCancelledError());
       return;
     }
+    this.getLoop()._noteMicrotasks();
     taskContext.run(this as Task<unknown>, callAsyncFunction, this as Task<unknown>);
   }
 
@@ -663,6 +664,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @ignore Resumes the async function's await with the outcome of its waiter, or with a CancelledError. */
   _wakeAsyncFunction(): void {
+    this.getLoop()._noteMicrotasks();
     const waiter = this.#waiter;
     const resolve = this.#resolveAwait!;
     const reject = this.#rejectAwait!;

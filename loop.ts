@@ -42,7 +42,7 @@ import {
 import { describe } from "./_describe.ts";
 import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
 import { InvalidStateError } from "./errors.ts";
-import { Future } from "./future.ts";
+import { Future, type Thenable, wrapFuture } from "./future.ts";
 import { Handle, TimerHandle } from "./handle.ts";
 import { type Coroutine, ensureFuture, Task, type TaskOptions } from "./task.ts";
 import type { Clock } from "./virtual_clock.ts";
@@ -746,15 +746,8 @@ export class EventLoop {
     if (target === null) {
       throw new InvalidStateError("Cannot run in the default executor: this loop has none (see threads.ts)");
     }
-    const future = this.createFuture<R>();
-    Promise.resolve(target.submit(fn, ...args)).then(
-      (value) =>
-        !future.done() && !this.#closed &&
-        this.callSoonThreadsafe(() => !future.done() && future.setResult(value as R)),
-      (error) =>
-        !future.done() && !this.#closed && this.callSoonThreadsafe(() => !future.done() && future.setException(error)),
-    );
-    return future;
+    // As CPython's wrap_future: cancelling the returned future cancels the submitted work where it can be.
+    return wrapFuture(target.submit(fn, ...args) as Thenable<R>, this);
   }
 
   /**
@@ -773,6 +766,25 @@ export class EventLoop {
    */
   setDefaultExecutor(executor: Executor | null): void {
     this.#defaultExecutor = executor;
+  }
+
+  /**
+   * The executor `runInExecutor(null, …)` uses, or null when none is set.
+   *
+   * @returns The default executor.
+   *
+   * @example
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * assert.equal(loop.getDefaultExecutor(), null);
+   * loop.close();
+   * ```
+   */
+  getDefaultExecutor(): Executor | null {
+    return this.#defaultExecutor;
   }
 
   /**

@@ -38,3 +38,5 @@ export * from "./condition.ts";
 export * from "./semaphore.ts";
 export * from "./barrier.ts";
 export * from "./queue.ts";
+export * from "./concurrent_future.ts";
+export * from "./threads.ts";

@@ -23,6 +23,7 @@
  */
 
 import { CancelledError, InvalidStateError } from "./errors.ts";
+import { runLoopShutdownHooks } from "./_loop_shutdown.ts";
 import { type Future, isFuture } from "./future.ts";
 import { _peekEventLoop, type EventLoop, type EventLoopOptions, newEventLoop, setEventLoop } from "./loop.ts";
 import { runningLoop } from "./_current.ts";
@@ -205,6 +206,9 @@ export class Runner {
     if (loop === null) return;
     try {
       await cancelAllTasks(loop);
+      // Loop threads and worker pools started during the run end with it (CPython has no loop threads; this is
+      // its shutdown of the default executor, extended to them).
+      await runLoopShutdownHooks(loop);
       await loop.runUntilComplete(loop.shutdownDefaultExecutor());
     } finally {
       if (_peekEventLoop() === loop) setEventLoop(null);

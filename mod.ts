@@ -40,3 +40,4 @@ export * from "./barrier.ts";
 export * from "./queue.ts";
 export * from "./concurrent_future.ts";
 export * from "./threads.ts";
+export * from "./thread_queue.ts";

@@ -79,6 +79,9 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
     if (message.kind === "call") receive(message);
     else if (message.kind === "cancel") cancel(message.id);
     else stop();
+    // A message handler is a host callback: what it scheduled may run at once, as Python 3.12's eager tasks
+    // start, instead of after a host turn.
+    loop._iterateFromHostCallback();
   };
 
   function receive(call: CallMessage): void {
@@ -180,7 +183,9 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
       : () => callCoroutine(found, args, call.mode, label);
     const task = loop.createTask(coro, { name: call.name });
     tasks.set(call.id, task);
-    task.addDoneCallback(() => report(call, task));
+    // The reply leaves in the step that ends the task, not a loop iteration later: the round trip is what a
+    // caller blocked in result() waits for.
+    task._onFinished(() => report(call, task));
   }
 
   function acknowledge(id: number): void {

@@ -879,6 +879,23 @@ export class EventLoop {
     return tasks.reverse();
   }
 
+  /**
+   * @ignore For code that runs in a host callback (a worker message, an I/O callback), where no microtask of
+   * the loop's can be pending: the next iteration may follow as a microtask rather than wait for a host turn.
+   */
+  _iterateFromHostCallback(): void {
+    if (!this.#running || this.#inIteration || this.#ready.length === 0) return;
+    if (this.#iterationPending) {
+      if (this.#immediate === null) return;
+      // Replace the host turn already asked for.
+      clearImmediate(this.#immediate);
+      this.#immediate = null;
+    }
+    this.#iterationPending = true;
+    this.#chainedIterations++;
+    outsideTasks(() => queueMicrotask(this.#onMicrotask));
+  }
+
   /** @ignore Notes that this iteration started work that continues in microtasks (see #requestIteration). */
   _noteMicrotasks(): void {
     this.#microtasksMatter = true;

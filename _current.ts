@@ -57,3 +57,14 @@ export function currentOrNewLoop(): EventLoop {
   }
   return currentLoop;
 }
+
+/**
+ * Added to the number of every loop made on this thread, so that loops of different threads have different ids
+ * (each thread has its own copy of these modules). The worker bootstrap sets it from the thread's id.
+ */
+export let loopIdBase = 0;
+
+/** Sets `loopIdBase`. */
+export function setLoopIdBase(base: number): void {
+  loopIdBase = base;
+}

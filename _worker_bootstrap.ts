@@ -15,7 +15,8 @@
 // started by threads.ts it does nothing.
 
 import process from "node:process";
-import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { isMainThread, parentPort, threadId, workerData } from "node:worker_threads";
+import { setLoopIdBase } from "./_current.ts";
 import { isGeneratorObject, isThenable } from "./_awaitable_like.ts";
 import { runLoopShutdownHooks } from "./_loop_shutdown.ts";
 import { describe } from "./_describe.ts";
@@ -37,6 +38,7 @@ const setup = isMainThread ? null : workerData as WorkerSetup | null;
 if (setup !== null && setup?.aioWorker === 1) serve(setup);
 
 function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
+  setLoopIdBase(threadId * 1_000_000);
   const loop = newEventLoop({ debug });
   setEventLoop(loop);
 

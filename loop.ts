@@ -33,6 +33,7 @@ import { clearImmediate, setImmediate } from "node:timers";
 import {
   currentLoop,
   currentOrNewLoop,
+  loopIdBase,
   runningLoop,
   setCurrentLoop,
   setLoopFactory,
@@ -121,8 +122,11 @@ let nextLoopId = 1;
  * ```
  */
 export class EventLoop {
-  /** A number that identifies the loop in messages (Python's `id(loop)` in the tutorial's output). */
-  readonly id: number = nextLoopId++;
+  /**
+   * A number that identifies the loop in messages (Python's `id(loop)` in the tutorial's output), distinct across
+   * threads: a loop thread's loops count from a million times the thread's id.
+   */
+  readonly id: number = loopIdBase + nextLoopId++;
   /** In debug mode, a callback that runs longer than this (ms) is reported. Default 100 ms, as CPython. */
   slowCallbackDuration = 100;
 

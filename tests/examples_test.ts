@@ -347,7 +347,8 @@ Deno.test("14_loops_in_two_threads: each thread prints its own loop's id; everyt
   // Each side always prints the same loop; work_2 and work_4 share the thread's loop.
   assert.equal(new Set(mainIds).size, 1, run.stdout);
   assert.equal(new Set([...work2Ids, ...work4Ids]).size, 1, run.stdout);
-  // (Not asserted: that the two ids differ. EventLoop ids are counted per thread, so today both are 1.)
+  // The two threads' loops are different loops, as the tutorial's two id() values.
+  assert.notEqual(mainIds[0], work2Ids[0], run.stdout);
   assertInOrder(run.lines, [
     "main: the thread's loop runs gather(work_2, work_4); the main loop runs main_work",
     /^main: 9 units passed: main_work cancelled/,

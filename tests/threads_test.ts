@@ -811,3 +811,16 @@ threadTest("workerModule() needs an absolute URL and hands out plain, reusable r
   assert.equal(jobs.fib, jobs.fib);
   assert.deepEqual(structuredClone(jobs.fib), { moduleUrl: JOBS_URL.href, exportName: "fib" });
 });
+
+Deno.test("a loop thread's loop has an id distinct from the main thread's loops, as Python's id(loop) of two loops", async () => {
+  const main = newEventLoop();
+  const thread = await LoopThread.start({ name: "ids" });
+  try {
+    const remoteId = await thread.runCoroutineThreadsafe(jobs.loopId);
+    assert.equal(typeof remoteId, "number");
+    assert.notEqual(remoteId, main.id);
+  } finally {
+    await thread.stop();
+    main.close();
+  }
+});

@@ -630,7 +630,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#extrasOrNew().finishedHook = hook;
   }
 
-    /** @ignore Notes a future the task awaits besides its waiter (see `Future.then`). */
+  /** @ignore Notes a future the task awaits besides its waiter (see `Future.then`). */
   _alsoWaitOn(future: Future<unknown>): void {
     const extras = this.#extrasOrNew();
     const others = extras.otherWaiters ??= new Set();

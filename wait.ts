@@ -36,11 +36,59 @@ import { ensureFuture } from "./task.ts";
 
 export type { AwaitableLike } from "./_awaitable_like.ts";
 
-/** `wait()` returns as soon as any awaitable is done or cancelled. */
+/**
+ * `wait()` returns as soon as any awaitable is done or cancelled.
+ *
+ * @example
+ * ```ts
+ * import { FIRST_COMPLETED, wait } from "./wait.ts";
+ * import { newEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const fut = loop.createFuture<number>();
+ * fut.setResult(1);
+ * const { done, pending } = await loop.runUntilComplete(wait([fut], { returnWhen: FIRST_COMPLETED }));
+ * assert.deepEqual([done.size, pending.size], [1, 0]);
+ * loop.close();
+ * ```
+ */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
-/** `wait()` returns as soon as any awaitable fails (a cancelled one does not count), else when all are done. */
+/**
+ * `wait()` returns as soon as any awaitable fails (a cancelled one does not count), else when all are done.
+ *
+ * @example
+ * ```ts
+ * import { FIRST_EXCEPTION, wait } from "./wait.ts";
+ * import { newEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const fut = loop.createFuture<number>();
+ * fut.setResult(1);
+ * const { done, pending } = await loop.runUntilComplete(wait([fut], { returnWhen: FIRST_EXCEPTION }));
+ * assert.deepEqual([done.size, pending.size], [1, 0]);
+ * loop.close();
+ * ```
+ */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
-/** `wait()` returns when every awaitable is done (the default). */
+/**
+ * `wait()` returns when every awaitable is done (the default).
+ *
+ * @example
+ * ```ts
+ * import { ALL_COMPLETED, wait } from "./wait.ts";
+ * import { newEventLoop } from "./loop.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = newEventLoop();
+ * const fut = loop.createFuture<number>();
+ * fut.setResult(1);
+ * const { done, pending } = await loop.runUntilComplete(wait([fut], { returnWhen: ALL_COMPLETED }));
+ * assert.deepEqual([done.size, pending.size], [1, 0]);
+ * loop.close();
+ * ```
+ */
 export const ALL_COMPLETED = "ALL_COMPLETED";
 
 /** When `wait()` returns: `FIRST_COMPLETED`, `FIRST_EXCEPTION` or `ALL_COMPLETED`. */

@@ -446,6 +446,30 @@ Deno.test("A task spinning on await sleep(0) on a real-clock loop does not starv
   }
 });
 
+Deno.test("A generator task spinning on yield* sleep(0) does not starve a host setTimeout (iterations chained as microtasks still yield to the host)", async () => {
+  const loop = newEventLoop();
+  let hostTimerFired = false;
+  const hostTimer = setTimeout(() => {
+    hostTimerFired = true;
+  }, 5);
+  try {
+    const spins = await loop.runUntilComplete(function* () {
+      let count = 0;
+      // The cap only keeps a broken loop from hanging the test run.
+      while (!hostTimerFired && count < 20_000_000) {
+        count++;
+        yield* sleep(0);
+      }
+      return count;
+    }());
+    assert.equal(hostTimerFired, true);
+    assert.ok(spins > 0);
+  } finally {
+    clearTimeout(hostTimer);
+    loop.close();
+  }
+});
+
 // ---- running and stopping ------------------------------------------------------------------------------------
 
 Deno.test("runUntilComplete() returns the future's result, as CPython's run_until_complete", async () => {

@@ -5,6 +5,8 @@
 // Locks, queues and the combinators use it for operations that must run code after a wait (CPython's
 // `acquire()` re-checks the lock after its future is woken; a cancelled waiter hands its wake-up on).
 
+import { describe } from "./_describe.ts";
+import { isThenable } from "./_awaitable_like.ts";
 import type { Awaitable } from "./future.ts";
 import { sleep } from "./task.ts";
 
@@ -43,15 +45,21 @@ class GeneratorAwaitable<T> implements Awaitable<T> {
   }
 }
 
-// Runs a generator coroutine inside an async function: each yielded Future is awaited (in the caller's task
-// context) and its outcome sent back in, as a task steps a generator. A bare yield is one pass through the loop.
-async function drive<T>(generator: Generator<unknown, T, unknown>): Promise<T> {
+/**
+ * Runs a generator coroutine inside an async function, as a task steps a generator: each yielded Future (or other
+ * thenable) is awaited — in the caller's task context, so it is the task's waiter and a cancel reaches it — and its
+ * outcome sent back in; a bare yield is one pass through the ready queue; anything else is a TypeError at that
+ * yield, as a task's "bad yield".
+ */
+export async function drive<T>(generator: Generator<unknown, T, unknown>): Promise<T> {
   let step = generator.next();
   while (!step.done) {
+    const yielded = step.value;
     let value: unknown;
     try {
-      // A bare yield (what `yield* sleep(0)` yields) is one pass through the ready queue, as a task makes it.
-      value = await (step.value ?? sleep(0));
+      if (yielded === undefined || yielded === null) value = await sleep(0);
+      else if (isThenable(yielded)) value = await yielded;
+      else throw new TypeError(`Bad yield: ${describe(yielded)}; delegate with yield* to a Future, Task or sleep()`);
     } catch (error) {
       step = generator.throw(error);
       continue;

@@ -11,9 +11,10 @@
 //   as a child task the scope waits on. A cancel of the task reaches it through that wait, as CPython's `await`
 //   of a task does; only `currentTask()` inside the body is that child.
 
-import { describe } from "./_describe.ts";
-import { type Awaitable, Future } from "./future.ts";
-import { currentTask, sleep, type Task } from "./task.ts";
+import { drive } from "./_awaitable.ts";
+import { isGeneratorObject } from "./_awaitable_like.ts";
+import type { Awaitable } from "./future.ts";
+import { currentTask, type Task } from "./task.ts";
 
 /**
  * What a scope's body may return: a promise (an async function), a generator object (a `function*`), or a value
@@ -83,7 +84,7 @@ async function runAwaited<S, T>(enter: EnterScope<S>, exit: ExitScope<S>, body: 
   let result: T;
   try {
     const produced = body(scope);
-    result = isGenerator(produced) ? await drive(produced) : await produced;
+    result = isGeneratorObject(produced) ? await drive(produced) : await produced;
   } catch (error) {
     const exiting = exit(scope, true, error);
     if (exiting !== null) await drive(exiting);
@@ -121,32 +122,5 @@ function* runDelegated<S, T>(
 
 async function runInChild<S, T>(body: ScopeBody<S, T>, scope: S): Promise<T> {
   const produced = body(scope);
-  return isGenerator(produced) ? await drive(produced) : await produced;
-}
-
-// Steps a generator from an async function of a task: each yielded Future is awaited by the task (so it is the
-// task's waiter and a cancel reaches it), and a bare yield is one pass through the ready queue, as in a task.
-async function drive<T>(generator: Generator<unknown, T, unknown>): Promise<T> {
-  let step = generator.next();
-  while (!step.done) {
-    const yielded = step.value;
-    let value: unknown;
-    try {
-      if (yielded instanceof Future) value = await yielded;
-      else if (yielded === undefined || yielded === null) value = await sleep(0);
-      else throw new TypeError(`Bad yield: ${describe(yielded)}; delegate with yield* to a Future, Task or sleep()`);
-    } catch (error) {
-      step = generator.throw(error);
-      continue;
-    }
-    step = generator.next(value);
-  }
-  return step.value;
-}
-
-/** Whether `value` is a generator object (the check `Task` makes of a coroutine). */
-export function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
-  return value !== null && typeof value === "object" &&
-    typeof (value as Generator).next === "function" && typeof (value as Generator).throw === "function" &&
-    typeof (value as Generator)[Symbol.iterator] === "function";
+  return isGeneratorObject(produced) ? await drive(produced) : await produced;
 }

@@ -40,6 +40,7 @@
  */
 
 import { currentOrNewLoop, enterStep, runningLoop, steppingTask, taskContext } from "./_current.ts";
+import { isGeneratorObject, isThenable } from "./_awaitable_like.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import { type Awaitable, Future, type FutureState, type Thenable, wrapFuture } from "./future.ts";
@@ -146,7 +147,7 @@ export class Task<T = unknown> extends Future<T> {
     super({ loop });
     if (typeof coro === "function") {
       this.#flags = 0;
-    } else if (isGenerator(coro)) {
+    } else if (isGeneratorObject(coro)) {
       this.#flags = GENERATOR;
     } else {
       throw new TypeError(notACoroutineMessage(coro));
@@ -789,17 +790,6 @@ function asyncFunctionThrew(error: unknown): void {
   taskContext.getStore()!._asyncFunctionThrew(error);
 }
 
-function isGenerator(value: unknown): boolean {
-  return value !== null && typeof value === "object" &&
-    typeof (value as Generator).next === "function" && typeof (value as Generator).throw === "function" &&
-    typeof (value as Generator)[Symbol.iterator] === "function";
-}
-
-function isThenable(value: unknown): value is Thenable<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
-    typeof (value as Thenable<unknown>).then === "function";
-}
-
 function notACoroutineMessage(value: unknown): string {
   if (value instanceof Future) {
     return `A coroutine was expected, received ${value}; a Future is already scheduled: await it, or use ensureFuture()`;
@@ -888,7 +878,7 @@ export function ensureFuture<T>(
     return awaitable;
   }
   const target = loop ?? currentOrNewLoop();
-  if (typeof awaitable === "function" || isGenerator(awaitable)) {
+  if (typeof awaitable === "function" || isGeneratorObject(awaitable)) {
     return target.createTask(awaitable as Coroutine<T>);
   }
   if (awaitable !== null && typeof awaitable === "object" && Symbol.iterator in awaitable) {

@@ -44,7 +44,8 @@
  */
 
 import { describe } from "./_describe.ts";
-import { isGenerator, scoped } from "./_scope.ts";
+import { scoped } from "./_scope.ts";
+import { isGeneratorObject } from "./_awaitable_like.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import type { Awaitable, Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
@@ -300,7 +301,7 @@ export class TaskGroup {
 // CPython closes the coroutine a group refuses, so that it is not left never awaited: a generator is returned
 // from (it has not started, so none of its code runs); a function was never called.
 function closeCoroutine(coro: unknown): void {
-  if (isGenerator(coro)) coro.return(undefined);
+  if (isGeneratorObject(coro)) coro.return(undefined);
 }
 
 /**

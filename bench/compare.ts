@@ -26,14 +26,9 @@ import { gather } from "../gather.ts";
 import { newEventLoop } from "../loop.ts";
 import { Queue } from "../queue.ts";
 import { sleep, type Task } from "../task.ts";
+import { option } from "./_options.ts";
 
 // ---- Parameters ---------------------------------------------------------------------------------------------
-
-function option(name: string, fallback: number): number {
-  const prefix = `--${name}=`;
-  const arg = Deno.args.find((a) => a.startsWith(prefix));
-  return arg === undefined ? fallback : Number(arg.slice(prefix.length).replaceAll("_", ""));
-}
 
 const N = option("n", 100_000);
 const SLEEPS = option("sleeps", 200_000);

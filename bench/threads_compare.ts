@@ -27,14 +27,9 @@ import { Worker as NodeWorker } from "node:worker_threads";
 import type { ConcurrentFuture } from "../concurrent_future.ts";
 import { LoopThread, workerModule, WorkerPoolExecutor } from "../threads.ts";
 import { ThreadQueue } from "../thread_queue.ts";
+import { option } from "./_options.ts";
 
 // ---- Parameters ---------------------------------------------------------------------------------------------
-
-function option(name: string, fallback: number): number {
-  const prefix = `--${name}=`;
-  const arg = Deno.args.find((a) => a.startsWith(prefix));
-  return arg === undefined ? fallback : Number(arg.slice(prefix.length).replaceAll("_", ""));
-}
 
 const CALLS = option("calls", 5_000);
 const PIPELINED = option("pipelined", 10_000);

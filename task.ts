@@ -561,16 +561,14 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @ignore Calls the async function; runs inside the task's async context (see `_current.ts`). */
   _callAsyncFunction(): void {
+    // (No `enterStep` here: the async context already names this task, for currentTask() as for every await.)
     let promise: unknown;
-    const previous = enterStep(this as Task<unknown>);
     try {
       promise = (this.#coro as () => PromiseLike<T>)();
     } catch (error) {
-      enterStep(previous);
       this.#finishWithError(error);
       return;
     }
-    enterStep(previous);
     if (promise instanceof Promise) {
       // The reactions are shared functions that find their task in the async context: no closure per task.
       promise.then(asyncFunctionReturned, asyncFunctionThrew);

@@ -3,16 +3,8 @@
 // Kept apart from loop.ts and task.ts so that future.ts can ask "who is awaiting me?" without importing the
 // modules that import it (a Task extends Future, so future.ts must be able to load first).
 
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { EventLoop } from "./loop.ts";
 import type { Task } from "./task.ts";
-
-/**
- * The task an async-function coroutine belongs to. A task calls its function inside `taskContext.run(task, …)`
- * once; the context then follows every await of that function, so `Future.then` — called by the engine in a
- * microtask — can tell which task is awaiting it (CPython's `_fut_waiter` bookkeeping).
- */
-export const taskContext: AsyncLocalStorage<Task<unknown>> = new AsyncLocalStorage<Task<unknown>>();
 
 /** The generator task being stepped right now: generator steps are synchronous, so a variable suffices. */
 export let steppingTask: Task<unknown> | null = null;

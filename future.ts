@@ -21,7 +21,8 @@
  * @module
  */
 
-import { currentOrNewLoop, taskContext } from "./_current.ts";
+import { currentOrNewLoop } from "./_current.ts";
+import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import type { EventLoop } from "./loop.ts";

@@ -28,7 +28,6 @@
  * @module
  */
 
-import { AsyncLocalStorage } from "node:async_hooks";
 import { clearImmediate, setImmediate } from "node:timers";
 import {
   currentLoop,
@@ -38,8 +37,8 @@ import {
   setCurrentLoop,
   setLoopFactory,
   setRunningLoop,
-  taskContext,
 } from "./_current.ts";
+import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
 import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
 import { InvalidStateError } from "./errors.ts";
@@ -1142,11 +1141,8 @@ function checkTime(value: unknown, method: string, what: string): void {
 
 // Host callbacks inherit the async context they were scheduled in; the loop's own must start from none, or a
 // callback of the next iteration would look as if it ran inside whichever task happened to wake the loop.
-// (`taskContext.exit()` would not do: it hides the store only while it runs, and the host callback would still
-// capture the task's context.) The snapshot is taken when this module loads, outside any task.
-const inRootContext: <R>(fn: () => R) => R = AsyncLocalStorage.snapshot();
 function outsideTasks<R>(schedule: () => R): R {
-  return taskContext.getStore() === undefined ? schedule() : inRootContext(schedule);
+  return taskContext.outsideTasks(schedule);
 }
 
 setLoopFactory(() => new EventLoop());

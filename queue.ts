@@ -36,7 +36,7 @@
  */
 
 import { awaitable } from "./_awaitable.ts";
-import { taskContext } from "./_current.ts";
+import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
 import type { Awaitable, Future } from "./future.ts";
 

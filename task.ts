@@ -39,7 +39,8 @@
  * @module
  */
 
-import { currentOrNewLoop, enterStep, runningLoop, steppingTask, taskContext } from "./_current.ts";
+import { currentOrNewLoop, enterStep, runningLoop, steppingTask } from "./_current.ts";
+import { taskContext } from "./_task_context.ts";
 import { isGeneratorObject, isThenable } from "./_awaitable_like.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
@@ -89,6 +90,8 @@ class TaskExtras {
   yieldValue: unknown = undefined;
   // Called as soon as the task ends, before its done-callbacks are even scheduled (see `_onFinished`).
   finishedHook: (() => void) | null = null;
+  // The user's AsyncLocalStorage values when the task was created, which it runs in (see `_task_context.ts`).
+  context: unknown = undefined;
 }
 
 let nextTaskNumber = 1;
@@ -158,6 +161,9 @@ export class Task<T = unknown> extends Future<T> {
       throw new TypeError(`Cannot name a task ${describe(name)}: expected a string`);
     }
     this.#name = name ?? nextTaskNumber++;
+    taskContext.brand(this as Task<unknown>);
+    const context = taskContext.capture();
+    if (context !== undefined) this.#extrasOrNew().context = context;
     loop._registerTask(this as Task<unknown>);
     loop._schedule(stepTask, this);
   }
@@ -507,16 +513,20 @@ export class Task<T = unknown> extends Future<T> {
       else if (waiter._failed()) error = waiter.exception();
       else value = waiter.result();
     }
+    const context = extras?.context;
+    const previousContext = context === undefined ? undefined : taskContext.enter(context);
     const previous = enterStep(this as Task<unknown>);
     let result: IteratorResult<unknown, T>;
     try {
       result = error === NO_ERROR ? generator.next(value) : generator.throw(error);
     } catch (thrown) {
       enterStep(previous);
+      if (context !== undefined) taskContext.restore(previousContext);
       this.#finishWithError(thrown);
       return;
     }
     enterStep(previous);
+    if (context !== undefined) taskContext.restore(previousContext);
     if (result.done) this.#finishWithValue(result.value);
     else this.#handleYield(result.value);
   }
@@ -556,10 +566,10 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     this.getLoop()._noteMicrotasks();
-    taskContext.run(this as Task<unknown>, callAsyncFunction, this as Task<unknown>);
+    taskContext.run(this as Task<unknown>, callAsyncFunction, this.#extras?.context);
   }
 
-  /** @ignore Calls the async function; runs inside the task's async context (see `_current.ts`). */
+  /** @ignore Calls the async function; runs inside the task's async context (see `_task_context.ts`). */
   _callAsyncFunction(): void {
     // (No `enterStep` here: the async context already names this task, for currentTask() as for every await.)
     let promise: unknown;

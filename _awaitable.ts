@@ -5,6 +5,7 @@
 // Locks, queues and the combinators use it for operations that must run code after a wait (CPython's
 // `acquire()` re-checks the lock after its future is woken; a cancelled waiter hands its wake-up on).
 
+import { countDrivenStep } from "./_current.ts";
 import { describe } from "./_describe.ts";
 import { isThenable } from "./_awaitable_like.ts";
 import type { Awaitable } from "./future.ts";
@@ -52,7 +53,7 @@ class GeneratorAwaitable<T> implements Awaitable<T> {
  * yield, as a task's "bad yield".
  */
 export async function drive<T>(generator: Generator<unknown, T, unknown>): Promise<T> {
-  let step = generator.next();
+  let step = resume(generator, false, undefined);
   while (!step.done) {
     const yielded = step.value;
     let value: unknown;
@@ -61,10 +62,24 @@ export async function drive<T>(generator: Generator<unknown, T, unknown>): Promi
       else if (isThenable(yielded)) value = await yielded;
       else throw new TypeError(`Bad yield: ${describe(yielded)}; delegate with yield* to a Future, Task or sleep()`);
     } catch (error) {
-      step = generator.throw(error);
+      step = resume(generator, true, error);
       continue;
     }
-    step = generator.next(value);
+    step = resume(generator, false, value);
   }
   return step.value;
+}
+
+// One step, counted as a generator step (see `inGeneratorStep`): what the generator `yield*`s to must be iterable.
+function resume<T>(
+  generator: Generator<unknown, T, unknown>,
+  fail: boolean,
+  input: unknown,
+): IteratorResult<unknown, T> {
+  countDrivenStep(1);
+  try {
+    return fail ? generator.throw(input) : generator.next(input);
+  } finally {
+    countDrivenStep(-1);
+  }
 }

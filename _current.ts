@@ -16,6 +16,22 @@ export function enterStep(task: Task<unknown> | null): Task<unknown> | null {
   return previous;
 }
 
+/** How many generators `drive()` (in `_awaitable.ts`) is stepping right now, outside any task's own step. */
+let drivenSteps = 0;
+
+/** Counts a generator step of `drive()` in (+1) or out (-1). */
+export function countDrivenStep(delta: 1 | -1): void {
+  drivenSteps += delta;
+}
+
+/**
+ * Whether a generator is being stepped — a generator task's or one that `drive()` runs — so that what an
+ * operation returns must be `yield*`-able (see `Queue.get`, which returns a plain promise otherwise).
+ */
+export function inGeneratorStep(): boolean {
+  return steppingTask !== null || drivenSteps !== 0;
+}
+
 /** The one loop running on this thread (as CPython, a thread runs at most one loop at a time). */
 export let runningLoop: EventLoop | null = null;
 

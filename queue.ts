@@ -4,8 +4,11 @@
  * until every item put has been processed.
  *
  * `put()`, `get()` and `join()` wait in both kinds of coroutine: `await queue.get()` in an async function,
- * `yield* queue.get()` in a generator. Like Python coroutines they are lazy — nothing is taken or put until the
- * result is awaited — and when no wait is needed they finish without suspending the task.
+ * `yield* queue.get()` in a generator. When no wait is needed they finish without suspending the task, as
+ * CPython's coroutines do. Outside generator code, a `put()` or `get()` that needs no wait acts at once — as a
+ * Python coroutine runs up to its first suspension — and returns a settled promise (the fast path: one microtask
+ * per `await`); one that must wait is lazy like a Python coroutine and acts when awaited. In generator code
+ * (`yield*`) they are always lazy.
  *
  * @example A producer and a consumer
  * ```ts
@@ -37,6 +40,7 @@
 
 import { awaitable } from "./_awaitable.ts";
 import { taskContext } from "./_task_context.ts";
+import { inGeneratorStep } from "./_current.ts";
 import { describe } from "./_describe.ts";
 import type { Awaitable, Future } from "./future.ts";
 
@@ -148,43 +152,64 @@ interface ItemStore<T> {
   clear(): void;
 }
 
-// A FIFO of items: an array read from a moving head, compacted when the dead prefix outgrows the live part, so
-// push and take are amortised O(1) (Array#shift is O(n)). Also holds the waiting getters and putters.
+// A FIFO of items: a ring buffer whose capacity is a power of two, doubled when full, so push and take are O(1)
+// without copying (Array#shift is O(n); a moving head over a growing array must compact). Also holds the waiting
+// getters and putters.
 class Deque<T> implements ItemStore<T> {
-  #items: (T | undefined)[] = [];
+  #buffer: (T | undefined)[] = new Array(8);
+  #mask = 7;
   #head = 0;
+  #size = 0;
 
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#size;
   }
 
   push(item: T): void {
-    this.#items.push(item);
+    if (this.#size > this.#mask) this.#grow();
+    this.#buffer[(this.#head + this.#size) & this.#mask] = item;
+    this.#size++;
   }
 
   take(): T {
-    const items = this.#items;
-    const item = items[this.#head] as T;
-    items[this.#head++] = undefined;
-    if (this.#head === items.length) {
-      items.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= items.length) {
-      this.#items = items.slice(this.#head);
-      this.#head = 0;
-    }
+    const buffer = this.#buffer;
+    const head = this.#head;
+    const item = buffer[head] as T;
+    buffer[head] = undefined;
+    this.#head = (head + 1) & this.#mask;
+    this.#size--;
     return item;
   }
 
   remove(item: T): boolean {
-    const index = this.#items.indexOf(item, this.#head);
-    if (index < 0) return false;
-    this.#items.splice(index, 1);
-    return true;
+    const buffer = this.#buffer;
+    const mask = this.#mask;
+    for (let i = 0; i < this.#size; i++) {
+      if (buffer[(this.#head + i) & mask] !== item) continue;
+      // Close the gap by moving the later entries one slot towards the head.
+      for (let j = i; j < this.#size - 1; j++) {
+        buffer[(this.#head + j) & mask] = buffer[(this.#head + j + 1) & mask];
+      }
+      buffer[(this.#head + this.#size - 1) & mask] = undefined;
+      this.#size--;
+      return true;
+    }
+    return false;
   }
 
   clear(): void {
-    this.#items = [];
+    this.#buffer = new Array(8);
+    this.#mask = 7;
+    this.#head = 0;
+    this.#size = 0;
+  }
+
+  #grow(): void {
+    const old = this.#buffer;
+    const buffer: (T | undefined)[] = new Array(old.length * 2);
+    for (let i = 0; i < this.#size; i++) buffer[i] = old[(this.#head + i) & this.#mask];
+    this.#buffer = buffer;
+    this.#mask = buffer.length - 1;
     this.#head = 0;
   }
 }
@@ -282,6 +307,15 @@ class Heap<T> implements ItemStore<T> {
 }
 
 // ---- The awaitables of put(), get() and join(). --------------------------------------------------------------
+
+// What an immediate put() hands back outside generator steps: one settled promise serves every call.
+const PUT_DONE: Promise<void> = Promise.resolve();
+
+// A settled promise typed as the operations' `Awaitable`. It lacks the iterator, which only `yield*` uses, and
+// `yield*` only happens in generator code — where put() and get() return an `Operation` instead.
+function asAwaitable<T>(promise: Promise<T>): Awaitable<T> {
+  return promise as unknown as Awaitable<T>;
+}
 
 // One call of put(), get() or join(): lazy like a Python coroutine, awaitable once. When the operation can finish
 // at once (an item to get, room to put) it does so in `then` / the first `next`, without the generator wrapper and
@@ -445,7 +479,10 @@ function checkMaxsize(kind: string, options: QueueOptions | undefined): number {
  * wait. (An async function's `await` begins one microtask after its call, so of tasks of both kinds that start
  * waiting, or are woken, in the same loop iteration, the generator ones go first.) Cancelling a task blocked in
  * `get()` or `put()` loses no item and never strands the others: a waiter woken just as it is cancelled hands its
- * wake-up to the next in line. A task that ends cancelled at a `get()` or `put()` took or put nothing there. It is async-iterable: `for await (const item of queue)` gets items until the queue
+ * wake-up to the next in line. A task that ends cancelled at a `get()` or `put()` took or put nothing there; a
+ * `get()` or `put()` that completed at once is never undone by a cancel that arrives after it (the cancel is
+ * raised at the task's next suspension, as in CPython, or comes too late if the function returns first). It is
+ * async-iterable: `for await (const item of queue)` gets items until the queue
  * is shut down and empty (it does not call `taskDone()` for you). In generator coroutines, loop on
  * `yield* queue.get()` and catch `QueueShutDown`.
  *
@@ -583,8 +620,9 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Puts an item into the queue, waiting while it is full (Python's `Queue.put`). Lazy: the item is put when the
-   * result is awaited.
+   * Puts an item into the queue, waiting while it is full (Python's `Queue.put`). If there is room and this is
+   * not generator code, the item is put at once and a settled promise returned; otherwise the item is put when
+   * the result is awaited (see the module's documentation).
    *
    * @param item The item.
    * @returns An awaitable that settles once the item is in the queue: `await queue.put(x)` or
@@ -605,6 +643,13 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   put(item: T): Awaitable<void> {
+    if (!this.#isShutdown && !this.full() && !inGeneratorStep()) {
+      // No wait needed: put now, as CPython's coroutine does before its first suspension, and hand back a settled
+      // promise — awaiting it costs one microtask, where a lazy thenable costs a job and two resolving functions.
+      this.putNowait(item);
+      taskContext.getStore()?._completedAtOnce();
+      return asAwaitable(PUT_DONE);
+    }
     return new PutOperation(this, item);
   }
 
@@ -635,8 +680,9 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Removes and returns the next item, waiting while the queue is empty (Python's `Queue.get`). Lazy: the item
-   * is taken when the result is awaited.
+   * Removes and returns the next item, waiting while the queue is empty (Python's `Queue.get`). If an item is
+   * there and this is not generator code, it is taken at once and a settled promise of it returned; otherwise it
+   * is taken when the result is awaited (see the module's documentation).
    *
    * @returns An awaitable of the item: `await queue.get()` or `yield* queue.get()`.
    * @throws {QueueShutDown} (when awaited) If the queue is shut down and empty, or gets shut down while this
@@ -658,6 +704,12 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   get(): Awaitable<T> {
+    if (this.#items.size > 0 && !inGeneratorStep()) {
+      // As in put(): take it now, as CPython's coroutine would without suspending.
+      const item = this.getNowait();
+      taskContext.getStore()?._completedAtOnce();
+      return asAwaitable(Promise.resolve(item));
+    }
     return new GetOperation(this);
   }
 

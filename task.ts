@@ -75,6 +75,11 @@ const YIELDED_NOTHING: IteratorResult<undefined, never> = Object.freeze({ value:
 const GENERATOR = 1; // the coroutine is a generator object (else a function returning a promise)
 const STARTED = 2; // the first step ran
 const MUST_CANCEL = 4; // a cancel waits to be thrown into the coroutine at its next step or await
+// Since the async function last suspended on one of ours, an operation completed for it at once (a Queue put or
+// get that needed no wait, handing back a settled promise). CPython would have run that operation and what follows
+// up to the next suspension as one step, so a cancel that arrives meanwhile comes after the step: if the function
+// returns before suspending again, it returns its result (the item it got must not vanish with a cancel).
+const COMPLETED_AT_ONCE = 8;
 
 // What only some tasks need: cancelled ones, named-by-signal ones, debugged ones, `Promise.all` awaiters.
 class TaskExtras {
@@ -626,6 +631,7 @@ export class Task<T = unknown> extends Future<T> {
       return true;
     }
     this.#waiter = future;
+    this.#flags &= ~COMPLETED_AT_ONCE;
     this.#resolveAwait = resolve;
     if (this.getLoop().getDebug()) this.#extrasOrNew().stack = new Error().stack ?? null;
     future._addCallback(wakeAsyncFunction, this);
@@ -655,6 +661,11 @@ export class Task<T = unknown> extends Future<T> {
     for (const other of others) if (other.done()) others.delete(other);
   }
 
+  /** @ignore An operation of this task's async function completed at once, without suspending (see `Queue.get`). */
+  _completedAtOnce(): void {
+    if ((this.#flags & GENERATOR) === 0) this.#flags |= COMPLETED_AT_ONCE;
+  }
+
   /** @ignore Raises a pending cancel at an await that has not started waiting yet (see `Sleep.then`). */
   _deliverPendingCancel(reject: (reason: unknown) => void): boolean {
     const flags = this.#flags;
@@ -675,6 +686,7 @@ export class Task<T = unknown> extends Future<T> {
       return true;
     }
     this.#waiter = YIELD;
+    this.#flags &= ~COMPLETED_AT_ONCE;
     if (value !== undefined) this.#extrasOrNew().yieldValue = value;
     this.#resolveAwait = resolve;
     this.getLoop()._schedule(wakeAsyncFunction, this);
@@ -723,9 +735,13 @@ export class Task<T = unknown> extends Future<T> {
   #finishWithValue(value: T): void {
     this.getLoop()._unregisterTask(this as Task<unknown>);
     try {
-      // Cancelled after its last await, the task ends cancelled, as CPython's `__step`.
-      if ((this.#flags & MUST_CANCEL) !== 0) this._markCancelled(this.#extras?.cancelMessage);
-      else this._resolve(value);
+      // Cancelled after its last await, the task ends cancelled, as CPython's `__step` — unless that cancel came
+      // after an operation completed at once for it (see COMPLETED_AT_ONCE).
+      if ((this.#flags & (MUST_CANCEL | COMPLETED_AT_ONCE)) === MUST_CANCEL) {
+        this._markCancelled(this.#extras?.cancelMessage);
+      } else {
+        this._resolve(value);
+      }
     } catch (error) {
       this.#reportFinishedAfterClose(error);
     }

@@ -5,6 +5,8 @@ import type { Awaitable } from "../future.ts";
 import type { EventLoop } from "../loop.ts";
 import { LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown } from "../queue.ts";
 import { type Coroutine, sleep, type Task } from "../task.ts";
+import { CancelledError } from "../errors.ts";
+import { timeout } from "../timeouts.ts";
 import { virtualLoop } from "./_kinds.ts";
 
 type Kind = "generator" | "async";
@@ -330,24 +332,51 @@ for (const kind of KINDS) {
   });
 }
 
-Deno.test("get() is lazy as a CPython coroutine: nothing is taken until it is awaited, and it can be awaited once", async () => {
+Deno.test("put()/get() that need no wait act when called, as a CPython coroutine runs to its first suspension; one that must wait acts when awaited, once", async () => {
   const loop = virtualLoop();
-  const queue = new Queue<number>();
+  const queue = new Queue<number>({ maxsize: 1 });
   queue.putNowait(1);
-  const pending = queue.get();
-  queue.put(2); // never awaited: puts nothing
+  const got = queue.get(); // an item is there: taken now
+  assert.equal(queue.qsize(), 0);
+  const putNow = queue.put(2); // there is room: put now
   assert.equal(queue.qsize(), 1);
-  assert.equal(await loop.runUntilComplete(async () => await pending), 1);
-  assert.throws(() => pending[Symbol.iterator](), TypeError);
-  const viaYield = queue.get();
-  queue.putNowait(3);
+  const putLater = queue.put(3); // full: it must wait, so nothing happens until it is awaited
+  assert.equal(queue.getNowait(), 2);
+  assert.equal(queue.qsize(), 0);
+  assert.deepEqual(
+    await loop.runUntilComplete(async () => [await got, await putNow, await putLater]),
+    [1, undefined, undefined],
+  );
+  assert.equal(queue.getNowait(), 3);
+  await assert.rejects(loop.runUntilComplete(async () => await putLater), TypeError);
+  const viaYield = queue.get(); // empty: lazy, and yield*-able
+  queue.putNowait(4);
   assert.equal(
     await loop.runUntilComplete(function* () {
       return yield* viaYield;
     }()),
-    3,
+    4,
   );
   await assert.rejects(loop.runUntilComplete(async () => await viaYield), TypeError);
+  loop.close();
+});
+
+Deno.test("in generator code, put() and get() return yield*-able awaitables even when no wait is needed", async () => {
+  const loop = virtualLoop();
+  const queue = new Queue<number>();
+  const inTask = await loop.runUntilComplete(function* () {
+    yield* queue.put(5);
+    return yield* queue.get();
+  }());
+  // A generator body run from an async function (here by timeout()) is generator code too.
+  queue.putNowait(6);
+  const inBody = await loop.runUntilComplete(async () =>
+    await timeout(1000, function* () {
+      yield* queue.put(7);
+      return [yield* queue.get(), yield* queue.get()];
+    })
+  );
+  assert.deepEqual([inTask, inBody], [5, [6, 7]]);
   loop.close();
 });
 
@@ -458,12 +487,13 @@ for (const kind of KINDS) {
 }
 
 for (const kind of KINDS) {
-  Deno.test(`a task cancelled in the iteration it starts a put() or get() ends cancelled only if the operation did nothing (${kind})`, async () => {
+  Deno.test(`a task cancelled in the iteration its put() or get() completed at once still returns the result, as CPython's step (${kind})`, async () => {
     const loop = virtualLoop();
     const queue = new Queue<string>();
     queue.putNowait("there");
-    // Each step and its cancel run in the same iteration. A generator finishes its operation within the step, as
-    // CPython's coroutine does; an async function's await begins a microtask later, so the cancel surfaces there.
+    // Each step and its cancel run in the same iteration. The operations need no wait, so CPython runs them and the
+    // return as one step and the cancel comes too late. An async function returns a microtask after its step, yet
+    // the item it got must not vanish: it returns it too.
     const getter = loop.createTask(awaiting(kind, () => queue.get()));
     loop.callSoon(() => getter.cancel());
     const putter = loop.createTask(awaiting(kind, () => queue.put("new")));
@@ -471,11 +501,7 @@ for (const kind of KINDS) {
     await settle(loop);
     const remaining: string[] = [];
     while (!queue.empty()) remaining.push(queue.getNowait());
-    if (kind === "generator") {
-      assert.deepEqual([outcome(getter), outcome(putter), remaining], ["there", undefined, ["new"]]);
-    } else {
-      assert.deepEqual([outcome(getter), outcome(putter), remaining], ["cancelled", "cancelled", ["there"]]);
-    }
+    assert.deepEqual([outcome(getter), outcome(putter), remaining], ["there", undefined, ["new"]]);
     loop.close();
   });
 }
@@ -756,4 +782,40 @@ Deno.test("for await over a shut-down queue still yields the items put before th
   });
   assert.deepEqual(seen, [1, 2, 3]);
   loop.close();
+});
+
+Deno.test("a cancel arriving after an async function's get() completed at once is raised at its next suspension, as CPython", async () => {
+  const loop = virtualLoop();
+  const queue = new Queue<string>();
+  queue.putNowait("item");
+  const got: string[] = [];
+  const task = loop.createTask(async () => {
+    got.push(await queue.get());
+    await sleep(10);
+    return "finished";
+  });
+  loop.callSoon(() => task.cancel());
+  await assert.rejects(loop.runUntilComplete(task), CancelledError);
+  assert.deepEqual([got, loop.time()], [["item"], 0]);
+  loop.close();
+});
+
+Deno.test("a Queue keeps FIFO order across growth and wrap-around of its buffer, as collections.deque", () => {
+  const queue = new Queue<number>();
+  const model: number[] = [];
+  const next = random(7);
+  let counter = 0;
+  for (let round = 0; round < 5000; round++) {
+    // Bursts of puts and gets of varying length, so the head moves round the buffer while it grows.
+    const puts = Math.floor(next() * 40);
+    for (let i = 0; i < puts; i++) {
+      queue.putNowait(counter);
+      model.push(counter++);
+    }
+    const gets = Math.min(Math.floor(next() * 40), model.length);
+    for (let i = 0; i < gets; i++) assert.equal(queue.getNowait(), model.shift());
+    assert.equal(queue.qsize(), model.length);
+  }
+  while (model.length > 0) assert.equal(queue.getNowait(), model.shift());
+  assert.equal(queue.empty(), true);
 });

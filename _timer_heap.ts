@@ -19,18 +19,19 @@ export interface TimerEntry {
   _fire(): void;
 }
 
-function before(a: TimerEntry, b: TimerEntry): boolean {
-  const aWhen = a._when;
-  const bWhen = b._when;
-  return aWhen < bWhen || (aWhen === bWhen && a._sequence < b._sequence);
-}
-
-/** Min-heap of timers. */
+/**
+ * Min-heap of timers. The keys — deadline and sequence — live in typed arrays beside the entries, so sifting
+ * compares numbers in two contiguous arrays instead of reading two timer objects scattered over the heap at every
+ * step: with 200k sleeps pending that was the loop's largest cost after garbage collection.
+ */
 export class TimerHeap {
-  #items: TimerEntry[] = [];
+  #items: (TimerEntry | undefined)[] = [];
+  #whens: Float64Array = new Float64Array(64);
+  #sequences: Float64Array = new Float64Array(64);
+  #size = 0;
 
   get size(): number {
-    return this.#items.length;
+    return this.#size;
   }
 
   peek(): TimerEntry | undefined {
@@ -38,54 +39,103 @@ export class TimerHeap {
   }
 
   push(timer: TimerEntry): void {
+    if (this.#size === this.#whens.length) this.#grow();
     const items = this.#items;
-    let index = items.length;
-    items.push(timer);
+    const whens = this.#whens;
+    const sequences = this.#sequences;
+    const when = timer._when;
+    const sequence = timer._sequence;
+    let index = this.#size++;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (!before(timer, items[parent])) break;
+      const parentWhen = whens[parent];
+      if (when > parentWhen || (when === parentWhen && sequence > sequences[parent])) break;
       items[index] = items[parent];
+      whens[index] = parentWhen;
+      sequences[index] = sequences[parent];
       index = parent;
     }
     items[index] = timer;
+    whens[index] = when;
+    sequences[index] = sequence;
   }
 
   pop(): TimerEntry | undefined {
+    if (this.#size === 0) return undefined;
     const items = this.#items;
     const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last !== undefined) this.#siftDown(last, 0);
+    const last = --this.#size;
+    const moved = items[last]!;
+    items[last] = undefined;
+    if (last > 0) this.#siftDown(moved, this.#whens[last], this.#sequences[last], 0);
     return top;
   }
 
   /** Drops the cancelled timers and rebuilds the heap (cheaper than popping them one by one). */
   removeCancelled(): void {
-    const kept = this.#items.filter((timer) => {
-      if (!timer._isCancelled()) return true;
-      timer._scheduled = false;
-      return false;
-    });
-    this.#items = kept;
-    for (let index = (kept.length >> 1) - 1; index >= 0; index--) this.#siftDown(kept[index], index);
+    const items = this.#items;
+    const whens = this.#whens;
+    const sequences = this.#sequences;
+    let kept = 0;
+    for (let index = 0; index < this.#size; index++) {
+      const timer = items[index]!;
+      if (timer._isCancelled()) {
+        timer._scheduled = false;
+        continue;
+      }
+      items[kept] = timer;
+      whens[kept] = whens[index];
+      sequences[kept] = sequences[index];
+      kept++;
+    }
+    for (let index = kept; index < this.#size; index++) items[index] = undefined;
+    this.#size = kept;
+    for (let index = (kept >> 1) - 1; index >= 0; index--) {
+      this.#siftDown(items[index]!, whens[index], sequences[index], index);
+    }
   }
 
   clear(): void {
-    for (const timer of this.#items) timer._scheduled = false;
+    for (let index = 0; index < this.#size; index++) this.#items[index]!._scheduled = false;
     this.#items = [];
+    this.#size = 0;
   }
 
-  #siftDown(timer: TimerEntry, start: number): void {
+  #siftDown(timer: TimerEntry, when: number, sequence: number, start: number): void {
     const items = this.#items;
-    const length = items.length;
+    const whens = this.#whens;
+    const sequences = this.#sequences;
+    const length = this.#size;
     let index = start;
     for (;;) {
       let child = 2 * index + 1;
       if (child >= length) break;
-      if (child + 1 < length && before(items[child + 1], items[child])) child++;
-      if (!before(items[child], timer)) break;
+      let childWhen = whens[child];
+      const right = child + 1;
+      if (right < length) {
+        const rightWhen = whens[right];
+        if (rightWhen < childWhen || (rightWhen === childWhen && sequences[right] < sequences[child])) {
+          child = right;
+          childWhen = rightWhen;
+        }
+      }
+      if (when < childWhen || (when === childWhen && sequence < sequences[child])) break;
       items[index] = items[child];
+      whens[index] = childWhen;
+      sequences[index] = sequences[child];
       index = child;
     }
     items[index] = timer;
+    whens[index] = when;
+    sequences[index] = sequence;
+  }
+
+  #grow(): void {
+    const whens = new Float64Array(this.#whens.length * 2);
+    whens.set(this.#whens);
+    this.#whens = whens;
+    const sequences = new Float64Array(this.#sequences.length * 2);
+    sequences.set(this.#sequences);
+    this.#sequences = sequences;
   }
 }

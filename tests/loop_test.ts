@@ -400,6 +400,33 @@ Deno.test("50_000 sleeps with random deadlines finish in deadline order (FIFO on
   }
 });
 
+Deno.test("timers cancelled in bulk are dropped from the heap and the rest still fire by (when, seq), as CPython's clean-up of cancelled TimerHandles", async () => {
+  const loop = virtualLoop();
+  try {
+    const random = seededRandom(7);
+    const fired: number[] = [];
+    const handles = Array.from({ length: 5000 }, (_, index) => {
+      const delay = Math.floor(random() * 500); // many equal deadlines: the sequence breaks the ties
+      return { index, delay, handle: loop.callLater(delay, () => fired.push(index)) };
+    });
+    // Cancel most of them, in three waves with time passing in between, so the heap is cleaned up while in use.
+    for (const wave of [0, 1, 2]) {
+      for (const timer of handles) if (timer.index % 4 !== 3 && timer.index % 3 === wave) timer.handle.cancel();
+      await loop.runUntilComplete(sleep(100));
+    }
+    await loop.runUntilComplete(sleep(500));
+    // A timer cancelled in wave w (at time 100 * w) fires if it was due by then; the others only if never cancelled.
+    const firesAt = (timer: { index: number; delay: number }) =>
+      timer.index % 4 === 3 || (timer.index % 3 > 0 && timer.delay <= 100 * (timer.index % 3));
+    const expected = handles.filter(firesAt).sort((a, b) => a.delay - b.delay || a.index - b.index)
+      .map((timer) => timer.index);
+    assert.deepEqual(fired, expected);
+    assert.ok(expected.length > 1250);
+  } finally {
+    loop.close();
+  }
+});
+
 Deno.test("10_000 timers on the real clock all fire, in when() order, and leave no host timer behind", async () => {
   const loop = newEventLoop();
   try {

@@ -7,10 +7,6 @@
  * object rather than a future, a handle and an argument array.
  */
 export interface TimerEntry {
-  /** The loop time it is due at. */
-  readonly _when: number;
-  /** The order it was scheduled in: the tie-breaker for equal deadlines. */
-  _sequence: number;
   /** Whether it sits in a loop's heap (a cancel then counts towards a clean-up). */
   _scheduled: boolean;
   /** Whether it was cancelled (the heap drops it lazily). */
@@ -29,6 +25,8 @@ export class TimerHeap {
   #whens: Float64Array = new Float64Array(64);
   #sequences: Float64Array = new Float64Array(64);
   #size = 0;
+  // The order timers were pushed in: the tie-breaker for equal deadlines.
+  #nextSequence = 0;
 
   get size(): number {
     return this.#size;
@@ -38,13 +36,18 @@ export class TimerHeap {
     return this.#items[0];
   }
 
-  push(timer: TimerEntry): void {
+  /** The deadline of the first timer (undefined if the heap is empty). */
+  peekWhen(): number | undefined {
+    return this.#size === 0 ? undefined : this.#whens[0];
+  }
+
+  /** Adds `timer`, due at loop time `when`. */
+  push(timer: TimerEntry, when: number): void {
     if (this.#size === this.#whens.length) this.#grow();
     const items = this.#items;
     const whens = this.#whens;
     const sequences = this.#sequences;
-    const when = timer._when;
-    const sequence = timer._sequence;
+    const sequence = this.#nextSequence++;
     let index = this.#size++;
     while (index > 0) {
       const parent = (index - 1) >> 1;

@@ -190,10 +190,8 @@ export class Handle {
  * ```
  */
 export class TimerHandle extends Handle {
-  /** @ignore The deadline, as a field: the timer heap compares it a million times for 200k sleeps. */
+  /** @ignore The deadline (the heap keeps its own copy, beside its other keys). */
   readonly _when: number;
-  /** @ignore Tie-breaker that keeps timers with equal deadlines in scheduling order. */
-  _sequence: number;
   /** @ignore Whether the timer still sits in its loop's heap (a cancel then counts towards a clean-up). */
   _scheduled = false;
 
@@ -201,21 +199,18 @@ export class TimerHandle extends Handle {
    * Makes a timer handle; the loop makes them.
    *
    * @param when The loop time (ms) it is due at.
-   * @param sequence The order it was scheduled in.
    * @param callback The function to call.
    * @param args Its arguments.
    * @param loop The loop that will run it.
    */
   constructor(
     when: number,
-    sequence: number,
     callback: (...args: never[]) => unknown,
     args: unknown[],
     loop: EventLoop,
   ) {
     super(callback, args, loop);
     this._when = when;
-    this._sequence = sequence;
   }
 
   /**

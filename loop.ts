@@ -135,7 +135,6 @@ export class EventLoop {
   #ready: unknown[] = [];
   #spare: unknown[] = [];
   #timers = new TimerHeap();
-  #timerSequence = 0;
   #cancelledTimers = 0;
   #running = false;
   #stopping = false;
@@ -318,12 +317,11 @@ export class EventLoop {
     this.#checkOpen();
     const timer = new TimerHandle(
       whenMs,
-      0,
       callback as (...args: never[]) => unknown,
       args,
       this,
     );
-    this._addTimer(timer);
+    this._addTimer(timer, whenMs);
     return timer;
   }
 
@@ -844,11 +842,10 @@ export class EventLoop {
   }
 
   /** @ignore Puts a timer in the heap and moves the host timer earlier if it is the new first one. */
-  _addTimer(timer: TimerEntry): void {
-    timer._sequence = this.#timerSequence++;
+  _addTimer(timer: TimerEntry, when: number): void {
     timer._scheduled = true;
-    this.#timers.push(timer);
-    if (this.#running && !this.#inIteration && timer._when < this.#hostTimerDeadline) this.#scheduleNext();
+    this.#timers.push(timer, when);
+    if (this.#running && !this.#inIteration && when < this.#hostTimerDeadline) this.#scheduleNext();
   }
 
   /** @ignore Counts a cancelled timer that still sits in the heap. */
@@ -935,16 +932,15 @@ export class EventLoop {
       afterHostTurn && this.#ready.length === 0 && !this.#stopping && timers.size > 0 && clock.jumpTo !== undefined
     ) {
       // A timer at Infinity never comes due: time must not jump there.
-      const next = timers.peek()!._when;
+      const next = timers.peekWhen()!;
       if (next !== Infinity) clock.jumpTo(next);
     }
     // (The clock is read only when there are timers: reading it is an op call, and chained iterations of generator
     // tasks run millions of times a second.)
     const endTime = timers.size > 0 ? clock.now() + CLOCK_RESOLUTION_MS : 0;
     while (timers.size > 0) {
-      const timer = timers.peek()!;
-      if (timer._when > endTime) break;
-      timers.pop();
+      if (timers.peekWhen()! > endTime) break;
+      const timer = timers.pop()!;
       timer._scheduled = false;
       if (timer._isCancelled()) this.#cancelledTimers--;
       else this.#ready.push(fireTimer, timer);
@@ -1018,7 +1014,7 @@ export class EventLoop {
     }
     const timers = this.#timers;
     if (timers.size === 0) return;
-    const deadline = timers.peek()!._when;
+    const deadline = timers.peekWhen()!;
     if (deadline === Infinity) return;
     if (this.#clock.jumpTo !== undefined) {
       this.#requestIteration();

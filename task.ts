@@ -993,15 +993,12 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
  * dead entry that the heap drops lazily (and counts towards a clean-up, as a cancelled TimerHandle does).
  */
 class SleepFuture<T> extends Future<T> implements TimerEntry {
-  readonly _when: number;
-  _sequence = 0;
   _scheduled = false;
   #value: T;
   constructor(loop: EventLoop, ms: number, value: T) {
     super({ loop });
     this.#value = value;
-    this._when = loop.time() + ms;
-    loop._addTimer(this);
+    loop._addTimer(this, loop.time() + ms);
   }
   override cancel(message?: string): boolean {
     const cancelled = super.cancel(message);

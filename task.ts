@@ -617,8 +617,10 @@ export class Task<T = unknown> extends Future<T> {
       return true;
     }
     if ((this.#flags & MUST_CANCEL) !== 0) {
-      // A cancel arrived while the function ran or awaited a foreign promise: it surfaces at this await.
+      // A cancel arrived while the function ran or awaited a foreign promise: it surfaces at this await. A sleep
+      // started for this await is cancelled with it, as CPython's sleep never starts its timer then.
       this.#flags &= ~MUST_CANCEL;
+      if (future instanceof SleepFuture) future.cancel();
       reject(this.#makeCancelledError());
       return true;
     }
@@ -1085,8 +1087,10 @@ const YIELD_NOTHING = new YieldOnce<undefined>(undefined);
 /**
  * Suspends the current coroutine for `ms` milliseconds, then resumes it with `result` (Python's `asyncio.sleep`).
  * Works in both coroutine kinds: `await sleep(ms)` and `yield* sleep(ms)`. `sleep(0)` (or any delay ≤ 0) yields
- * once through the ready queue and never uses a host timer, so other tasks run. As a Python coroutine, the sleep
- * starts when it is first awaited, on the awaiting task's loop; cancelling the awaiting task cancels its timer.
+ * once through the ready queue and never uses a host timer, so other tasks run. Called in a task, the sleep starts
+ * at once on the task's loop (the moment a Python coroutine's `await asyncio.sleep()` starts it, as the call is
+ * awaited straight away); called outside any task, it starts when first awaited, on the awaiting task's loop, so
+ * `loop.runUntilComplete(sleep(10))` sleeps on `loop`. Cancelling the awaiting task cancels its timer.
  *
  * @typeParam T The type of `result`.
  * @param ms How long to sleep, in ms; ≤ 0 means one pass through the loop; `Infinity` sleeps until cancelled.
@@ -1115,7 +1119,13 @@ export function sleep<T = undefined>(ms: number, result?: T): Awaitable<T> {
   if (typeof ms !== "number") {
     throw new TypeError(`Cannot sleep(): the delay must be a number of ms, received ${describe(ms)}`);
   }
-  if (ms > 0) return new Sleep(ms, result as T);
+  if (ms > 0) {
+    // In a task the loop is known: the sleep is its own timer at once, without the lazy wrapper (one object less
+    // per sleep, and `await` reaches the future directly).
+    const task = steppingTask ?? taskContext.getStore();
+    if (task !== undefined && task !== null && !task.done()) return new SleepFuture(task.getLoop(), ms, result as T);
+    return new Sleep(ms, result as T);
+  }
   if (Number.isNaN(ms)) throw new RangeError("Cannot sleep(): the delay must be a number of ms, received NaN");
   return result === undefined ? YIELD_NOTHING as YieldOnce<T> : new YieldOnce(result as T);
 }

@@ -1276,3 +1276,30 @@ Deno.test("Task done-callbacks run in registration order, with the task, on a la
   assert.equal(calls[4], "added after done");
   loop.close();
 });
+
+Deno.test("a cancel pending when an async function calls sleep() is raised at its await and cancels that sleep's timer, as CPython's sleep never starts", async () => {
+  const loop = virtualLoop();
+  let started: unknown = null;
+  const task = loop.createTask(async () => {
+    await Promise.resolve(); // a foreign await: the cancel below arrives while the task is between awaits
+    started = sleep(1_000_000);
+    await started;
+  });
+  loop.callSoon(() => task.cancel());
+  await assert.rejects(loop.runUntilComplete(task), CancelledError);
+  assert.equal((started as Future<unknown>).cancelled(), true);
+  assert.equal(loop.time(), 0);
+  loop.close();
+});
+
+Deno.test("sleep() called outside any task starts on the loop that awaits it, when it is awaited, as a Python coroutine", async () => {
+  const first = newEventLoop({ clock: new VirtualClock() });
+  const second = newEventLoop({ clock: new VirtualClock() });
+  await first.runUntilComplete(sleep(50));
+  const pending = sleep(100);
+  await second.runUntilComplete(sleep(30));
+  await second.runUntilComplete(pending);
+  assert.deepEqual([first.time(), second.time()], [50, 130]);
+  first.close();
+  second.close();
+});

@@ -42,22 +42,41 @@ export class ReadyOrWait<T> implements Awaitable<T> {
   }
 }
 
-/** An awaitable of `value` that never waits (for operations that always complete at once). */
-export class Ready<T> implements Awaitable<T> {
-  #ready: ReadyIterator<T>;
+/**
+ * An awaitable of `value` that never waits (for operations that completed at once). It is its own iterator and
+ * its own iterator result — `yield*` gets `{ value, done: true }` from its first `next()` — so a completion costs
+ * one small object; it holds nothing else and can be awaited or delegated to any number of times.
+ */
+export class Ready<T> implements Awaitable<T>, Iterator<unknown, T, unknown>, IteratorReturnResult<T> {
+  /** What the awaitable resolves to. */
+  readonly value: T;
+  /** Always true: as an iterator result, it is the final one. */
+  readonly done = true as const;
 
   /** @param value What the awaitable resolves to. */
   constructor(value: T) {
-    this.#ready = new ReadyIterator(value);
+    this.value = value;
   }
 
   // deno-lint-ignore no-explicit-any
   then(onFulfilled?: ((value: T) => any) | null, _onRejected?: ((reason: any) => any) | null): void {
-    if (typeof onFulfilled === "function") onFulfilled(this.#ready.value);
+    if (typeof onFulfilled === "function") onFulfilled(this.value);
   }
 
   [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    return this.#ready;
+    return this;
+  }
+
+  next(): IteratorReturnResult<T> {
+    return this;
+  }
+
+  throw(error: unknown): IteratorResult<unknown, T> {
+    throw error;
+  }
+
+  return(value: T): IteratorResult<unknown, T> {
+    return { value, done: true };
   }
 }
 

@@ -4,11 +4,10 @@
  * until every item put has been processed.
  *
  * `put()`, `get()` and `join()` wait in both kinds of coroutine: `await queue.get()` in an async function,
- * `yield* queue.get()` in a generator. When no wait is needed they finish without suspending the task, as
- * CPython's coroutines do. Outside generator code, a `put()` or `get()` that needs no wait acts at once — as a
- * Python coroutine runs up to its first suspension — and returns a settled promise (the fast path: one microtask
- * per `await`); one that must wait is lazy like a Python coroutine and acts when awaited. In generator code
- * (`yield*`) they are always lazy.
+ * `yield* queue.get()` in a generator. A `put()` or `get()` that needs no wait acts at once, when called — as a
+ * Python coroutine runs up to its first suspension, and `await`/`yield*` follow the call straight away — and
+ * returns an already-settled awaitable (a native promise outside generator code: one microtask per `await`). One
+ * that must wait is lazy like a Python coroutine: it acts when awaited, and can be awaited once.
  *
  * @example A producer and a consumer
  * ```ts
@@ -39,6 +38,7 @@
  */
 
 import { awaitable } from "./_awaitable.ts";
+import { Ready } from "./_ready_or_wait.ts";
 import { taskContext } from "./_task_context.ts";
 import { inGeneratorStep } from "./_current.ts";
 import { describe } from "./_describe.ts";
@@ -308,11 +308,13 @@ class Heap<T> implements ItemStore<T> {
 
 // ---- The awaitables of put(), get() and join(). --------------------------------------------------------------
 
-// What an immediate put() hands back outside generator steps: one settled promise serves every call.
+// What an immediate put() hands back: one settled promise (outside generator code) or one completed awaitable
+// (in generator code) serves every call.
 const PUT_DONE: Promise<void> = Promise.resolve();
+const PUT_COMPLETED: Ready<void> = new Ready<void>(undefined);
 
 // A settled promise typed as the operations' `Awaitable`. It lacks the iterator, which only `yield*` uses, and
-// `yield*` only happens in generator code — where put() and get() return an `Operation` instead.
+// `yield*` only happens in generator code — where put() and get() return a `Ready` or an `Operation` instead.
 function asAwaitable<T>(promise: Promise<T>): Awaitable<T> {
   return promise as unknown as Awaitable<T>;
 }
@@ -620,9 +622,9 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Puts an item into the queue, waiting while it is full (Python's `Queue.put`). If there is room and this is
-   * not generator code, the item is put at once and a settled promise returned; otherwise the item is put when
-   * the result is awaited (see the module's documentation).
+   * Puts an item into the queue, waiting while it is full (Python's `Queue.put`). If there is room, the item is
+   * put at once and a settled awaitable returned; otherwise the item is put when the result is awaited (see the
+   * module's documentation).
    *
    * @param item The item.
    * @returns An awaitable that settles once the item is in the queue: `await queue.put(x)` or
@@ -643,10 +645,12 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   put(item: T): Awaitable<void> {
-    if (!this.#isShutdown && !this.full() && !inGeneratorStep()) {
-      // No wait needed: put now, as CPython's coroutine does before its first suspension, and hand back a settled
-      // promise — awaiting it costs one microtask, where a lazy thenable costs a job and two resolving functions.
+    if (!this.#isShutdown && !this.full()) {
+      // No wait needed: put now, as CPython's coroutine does before its first suspension. Generator code gets an
+      // already-completed awaitable to `yield*`; other code a settled promise — awaiting it costs one microtask,
+      // where a thenable costs a job and two resolving functions.
       this.putNowait(item);
+      if (inGeneratorStep()) return PUT_COMPLETED;
       taskContext.getStore()?._completedAtOnce();
       return asAwaitable(PUT_DONE);
     }
@@ -681,8 +685,8 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /**
    * Removes and returns the next item, waiting while the queue is empty (Python's `Queue.get`). If an item is
-   * there and this is not generator code, it is taken at once and a settled promise of it returned; otherwise it
-   * is taken when the result is awaited (see the module's documentation).
+   * there, it is taken at once and a settled awaitable of it returned; otherwise it is taken when the result is
+   * awaited (see the module's documentation).
    *
    * @returns An awaitable of the item: `await queue.get()` or `yield* queue.get()`.
    * @throws {QueueShutDown} (when awaited) If the queue is shut down and empty, or gets shut down while this
@@ -704,9 +708,10 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   get(): Awaitable<T> {
-    if (this.#items.size > 0 && !inGeneratorStep()) {
+    if (this.#items.size > 0) {
       // As in put(): take it now, as CPython's coroutine would without suspending.
       const item = this.getNowait();
+      if (inGeneratorStep()) return new Ready(item);
       taskContext.getStore()?._completedAtOnce();
       return asAwaitable(Promise.resolve(item));
     }

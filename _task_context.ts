@@ -40,12 +40,10 @@ export interface TaskContext {
   getStore(): Task<unknown> | undefined;
   /** Calls `schedule()` in the context this module loaded in (outside every task), and returns its result. */
   outsideTasks<R>(schedule: () => R): R;
-  /** Marks a new task so that it can serve as its own context (see the file comment). */
-  brand(task: Task<unknown>): void;
 }
 
-/** The key under which a context names its task. */
-const TASK_IN_CONTEXT: unique symbol = Symbol("asyncio.taskInContext");
+/** The key under which a context names its task: a task has it as an own field pointing to itself. */
+export const TASK_IN_CONTEXT: unique symbol = Symbol("asyncio.taskInContext");
 
 type ContextHooks = { getAsyncContext(): unknown; setAsyncContext(context: unknown): void };
 
@@ -110,9 +108,6 @@ function contextHooksTaskContext(hooks: ContextHooks): TaskContext {
         setAsyncContext(previous);
       }
     },
-    brand(task) {
-      (task as unknown as Record<symbol, unknown>)[TASK_IN_CONTEXT] = task;
-    },
   };
 }
 
@@ -138,7 +133,6 @@ function asyncLocalStorageTaskContext(): TaskContext {
     outsideTasks(schedule) {
       return storage.getStore() === undefined ? schedule() : inRootContext(schedule);
     },
-    brand() {},
   };
 }
 

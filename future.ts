@@ -238,7 +238,7 @@ export class Future<T = unknown> implements Awaitable<T> {
     const state = this.#state;
     if (state === FINISHED) return this.#value as T;
     if (state === FAILED || state === FAILED_RETRIEVED) {
-      this.#markRetrieved();
+      Future.#markRetrieved(this);
       throw this.#value;
     }
     if (state === CANCELLED) throw this._makeCancelledError();
@@ -268,7 +268,7 @@ export class Future<T = unknown> implements Awaitable<T> {
     const state = this.#state;
     if (state === FINISHED) return undefined;
     if (state === FAILED || state === FAILED_RETRIEVED) {
-      this.#markRetrieved();
+      Future.#markRetrieved(this);
       return this.#value;
     }
     if (state === CANCELLED) throw this._makeCancelledError();
@@ -463,35 +463,36 @@ export class Future<T = unknown> implements Awaitable<T> {
       // cancel of the task must reach it as well.
       if (!task.done() && this.#state === PENDING) task._alsoWaitOn(this as Future<unknown>);
     }
-    this.#thenOutsideTask(onFulfilled, onRejected);
+    Future.#thenOutsideTask(this, onFulfilled, onRejected);
   }
 
-  #thenOutsideTask(
+  static #thenOutsideTask<T>(
+    self: Future<T>,
     onFulfilled: ((value: T) => unknown) | null | undefined,
     onRejected: ((reason: unknown) => unknown) | null | undefined,
   ): void {
     const settle = () => {
-      this.#loop._noteMicrotasks();
-      if (this.#state === FINISHED) {
-        if (typeof onFulfilled === "function") onFulfilled(this.#value as T);
+      self.#loop._noteMicrotasks();
+      if (self.#state === FINISHED) {
+        if (typeof onFulfilled === "function") onFulfilled(self.#value as T);
         return;
       }
       if (typeof onRejected !== "function") return;
       let reason: unknown;
       try {
-        this.result();
+        self.result();
       } catch (error) {
         reason = error;
       }
       onRejected(reason);
     };
-    if (this.#state !== PENDING) {
+    if (self.#state !== PENDING) {
       queueMicrotask(settle);
-    } else if (this.#loop.isClosed()) {
-      const error = new InvalidStateError(`Cannot await ${this}: its event loop is closed, so it can never finish`);
+    } else if (self.#loop.isClosed()) {
+      const error = new InvalidStateError(`Cannot await ${self}: its event loop is closed, so it can never finish`);
       queueMicrotask(() => typeof onRejected === "function" && onRejected(error));
     } else {
-      this._addCallback(settle, undefined);
+      self._addCallback(settle, undefined);
     }
   }
 
@@ -555,7 +556,7 @@ export class Future<T = unknown> implements Awaitable<T> {
   _resolve(value: T): void {
     this.#value = value;
     this.#state = FINISHED;
-    this.#scheduleCallbacks();
+    Future.#scheduleCallbacks(this);
   }
 
   /** @ignore Sets the exception without the state check (the check is the caller's). */
@@ -564,14 +565,14 @@ export class Future<T = unknown> implements Awaitable<T> {
     this.#state = FAILED;
     unretrievedExceptions.register(this, { loop: this.#loop, exception, what: this.constructor.name }, this);
     this.#loop._trackUnretrieved(this as Future<unknown>, true);
-    this.#scheduleCallbacks();
+    Future.#scheduleCallbacks(this);
   }
 
   /** @ignore Marks the future cancelled (a task passes the `CancelledError` its coroutine raised). */
   _markCancelled(message: string | undefined, error?: CancelledError): void {
     this.#state = CANCELLED;
     this.#value = error ?? message;
-    this.#scheduleCallbacks();
+    Future.#scheduleCallbacks(this);
   }
 
   /** @ignore The `CancelledError` that awaiting this cancelled future raises. */
@@ -618,24 +619,24 @@ export class Future<T = unknown> implements Awaitable<T> {
     }
   }
 
-  #markRetrieved(): void {
-    if (this.#state !== FAILED) return;
-    this.#state = FAILED_RETRIEVED;
-    unretrievedExceptions.unregister(this);
-    this.#loop._trackUnretrieved(this as Future<unknown>, false);
+  static #markRetrieved<T>(self: Future<T>): void {
+    if (self.#state !== FAILED) return;
+    self.#state = FAILED_RETRIEVED;
+    unretrievedExceptions.unregister(self);
+    self.#loop._trackUnretrieved(self as Future<unknown>, false);
   }
 
-  #scheduleCallbacks(): void {
-    const first = this.#firstCallback;
-    const firstArgument = this.#firstArgument;
-    const more = this.#moreCallbacks;
-    this.#firstCallback = null;
-    this.#firstArgument = undefined;
-    this.#moreCallbacks = null;
-    if (first !== null) this.#loop._schedule(first, firstArgument);
+  static #scheduleCallbacks<T>(self: Future<T>): void {
+    const first = self.#firstCallback;
+    const firstArgument = self.#firstArgument;
+    const more = self.#moreCallbacks;
+    self.#firstCallback = null;
+    self.#firstArgument = undefined;
+    self.#moreCallbacks = null;
+    if (first !== null) self.#loop._schedule(first, firstArgument);
     if (more !== null) {
       for (let i = 0; i < more.length; i += 2) {
-        this.#loop._schedule(more[i] as (arg: never) => void, more[i + 1]);
+        self.#loop._schedule(more[i] as (arg: never) => void, more[i + 1]);
       }
     }
   }

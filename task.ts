@@ -40,7 +40,7 @@
  */
 
 import { currentOrNewLoop, enterStep, runningLoop, steppingTask } from "./_current.ts";
-import { taskContext } from "./_task_context.ts";
+import { TASK_IN_CONTEXT, taskContext } from "./_task_context.ts";
 import { isGeneratorObject, isThenable } from "./_awaitable_like.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
@@ -139,6 +139,12 @@ export class Task<T = unknown> extends Future<T> {
   // by resolving with a `Rejection`, at the cost of one more microtask on that rarer path.
   #resolveAwait: ((value: unknown) => void) | null = null;
   #extras: TaskExtras | null = null;
+  /**
+   * @ignore The task itself, under the key by which an async context names its task: a field (rather than a
+   * getter) so that Deno's `AsyncLocalStorage.run()`, which copies the current context's own properties into a new
+   * one, carries it along (see `_task_context.ts`).
+   */
+  readonly [TASK_IN_CONTEXT]: Task<unknown> = this as Task<unknown>;
   /** @ignore Links of the loop's list of pending tasks. */
   _previousTask: Task<unknown> | null = null;
   /** @ignore Links of the loop's list of pending tasks. */
@@ -168,9 +174,8 @@ export class Task<T = unknown> extends Future<T> {
       throw new TypeError(`Cannot name a task ${describe(name)}: expected a string`);
     }
     this.#name = name ?? nextTaskNumber++;
-    taskContext.brand(this as Task<unknown>);
     const context = taskContext.capture();
-    if (context !== undefined) this.#extrasOrNew().context = context;
+    if (context !== undefined) Task.#extrasOrNew(this).context = context;
     loop._registerTask(this as Task<unknown>);
     loop._schedule(stepTask, this);
   }
@@ -284,7 +289,7 @@ export class Task<T = unknown> extends Future<T> {
    */
   get signal(): AbortSignal {
     // Made on first use: most tasks never need one, and an AbortController per task would be on the hot path.
-    const extras = this.#extrasOrNew();
+    const extras = Task.#extrasOrNew(this);
     if (extras.abortController === null) {
       extras.abortController = new AbortController();
       if (extras.cancelRequests > 0 || this.cancelled()) {
@@ -319,7 +324,7 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(message?: string): boolean {
     if (this.done()) return false;
     if (message !== undefined && typeof message !== "string") message = String(message);
-    const extras = this.#extrasOrNew();
+    const extras = Task.#extrasOrNew(this);
     extras.cancelRequests++;
     if (extras.abortController !== null && !extras.abortController.signal.aborted) {
       extras.abortController.abort(new CancelledError(message));
@@ -496,25 +501,25 @@ export class Task<T = unknown> extends Future<T> {
   _step(): void {
     if (this.done()) return;
     const flags = this.#flags |= STARTED;
-    if ((flags & GENERATOR) !== 0) this.#stepGenerator(this.#coro as Generator<unknown, T, unknown>);
-    else this.#startAsyncFunction();
+    if ((flags & GENERATOR) !== 0) Task.#stepGenerator(this, this.#coro as Generator<unknown, T, unknown>);
+    else Task.#startAsyncFunction(this);
   }
 
-  #stepGenerator(generator: Generator<unknown, T, unknown>): void {
+  static #stepGenerator<T>(self: Task<T>, generator: Generator<unknown, T, unknown>): void {
     // What to send into the coroutine: the outcome of what it waited on, or a CancelledError.
     let error: unknown = NO_ERROR;
     let value: unknown = undefined;
-    const waiter = this.#waiter;
-    this.#waiter = null;
-    const extras = this.#extras;
-    if ((this.#flags & MUST_CANCEL) !== 0) {
-      this.#flags &= ~MUST_CANCEL;
-      error = this.#makeCancelledError();
+    const waiter = self.#waiter;
+    self.#waiter = null;
+    const extras = self.#extras;
+    if ((self.#flags & MUST_CANCEL) !== 0) {
+      self.#flags &= ~MUST_CANCEL;
+      error = Task.#makeCancelledError(self);
     } else if (extras !== null && extras.stepError !== NO_ERROR) {
       error = extras.stepError;
       extras.stepError = NO_ERROR;
     } else if (waiter === YIELD) {
-      value = this.#takeYieldValue();
+      value = Task.#takeYieldValue(self);
     } else if (waiter !== null) {
       if (waiter.cancelled()) error = waiter._makeCancelledError();
       else if (waiter._failed()) error = waiter.exception();
@@ -522,58 +527,58 @@ export class Task<T = unknown> extends Future<T> {
     }
     const context = extras?.context;
     const previousContext = context === undefined ? undefined : taskContext.enter(context);
-    const previous = enterStep(this as Task<unknown>);
+    const previous = enterStep(self as Task<unknown>);
     let result: IteratorResult<unknown, T>;
     try {
       result = error === NO_ERROR ? generator.next(value) : generator.throw(error);
     } catch (thrown) {
       enterStep(previous);
       if (context !== undefined) taskContext.restore(previousContext);
-      this.#finishWithError(thrown);
+      Task.#finishWithError(self, thrown);
       return;
     }
     enterStep(previous);
     if (context !== undefined) taskContext.restore(previousContext);
-    if (result.done) this.#finishWithValue(result.value);
-    else this.#handleYield(result.value);
+    if (result.done) Task.#finishWithValue(self, result.value);
+    else Task.#handleYield(self, result.value);
   }
 
   // A generator yielded: a Future to wait on, or nothing (one pass through the ready queue).
-  #handleYield(yielded: unknown): void {
+  static #handleYield<T>(self: Task<T>, yielded: unknown): void {
     if (yielded === undefined || yielded === null) {
-      this.#waiter = YIELD;
-      this.getLoop()._schedule(stepTask, this);
+      self.#waiter = YIELD;
+      self.getLoop()._schedule(stepTask, self);
       return;
     }
     if (yielded instanceof Future) {
-      const problem = this.#checkAwaitable(yielded);
+      const problem = Task.#checkAwaitable(self, yielded);
       if (problem !== null) {
-        this.#extrasOrNew().stepError = problem;
-        this.getLoop()._schedule(stepTask, this);
+        Task.#extrasOrNew(self).stepError = problem;
+        self.getLoop()._schedule(stepTask, self);
         return;
       }
-      this.#waiter = yielded;
-      yielded._addCallback(stepTask, this);
-      if ((this.#flags & MUST_CANCEL) !== 0 && yielded.cancel(this.#extras?.cancelMessage)) {
-        this.#flags &= ~MUST_CANCEL;
+      self.#waiter = yielded;
+      yielded._addCallback(stepTask, self);
+      if ((self.#flags & MUST_CANCEL) !== 0 && yielded.cancel(self.#extras?.cancelMessage)) {
+        self.#flags &= ~MUST_CANCEL;
       }
       return;
     }
-    this.#extrasOrNew().stepError = new TypeError(
-      `${this} got bad yield: ${describe(yielded)}; delegate with yield* to a Future, Task or sleep()`,
+    Task.#extrasOrNew(self).stepError = new TypeError(
+      `${self} got bad yield: ${describe(yielded)}; delegate with yield* to a Future, Task or sleep()`,
     );
-    this.getLoop()._schedule(stepTask, this);
+    self.getLoop()._schedule(stepTask, self);
   }
 
-  #startAsyncFunction(): void {
-    if ((this.#flags & MUST_CANCEL) !== 0) {
+  static #startAsyncFunction<T>(self: Task<T>): void {
+    if ((self.#flags & MUST_CANCEL) !== 0) {
       // Cancelled before its first step: the function is never called, as a coroutine never started.
-      this.#flags &= ~MUST_CANCEL;
-      this.#finishWithError(this.#makeCancelledError());
+      self.#flags &= ~MUST_CANCEL;
+      Task.#finishWithError(self, Task.#makeCancelledError(self));
       return;
     }
-    this.getLoop()._noteMicrotasks();
-    taskContext.run(this as Task<unknown>, callAsyncFunction, this.#extras?.context);
+    self.getLoop()._noteMicrotasks();
+    taskContext.run(self as Task<unknown>, callAsyncFunction, self.#extras?.context);
   }
 
   /** @ignore Calls the async function; runs inside the task's async context (see `_task_context.ts`). */
@@ -583,7 +588,7 @@ export class Task<T = unknown> extends Future<T> {
     try {
       promise = (this.#coro as () => PromiseLike<T>)();
     } catch (error) {
-      this.#finishWithError(error);
+      Task.#finishWithError(this, error);
       return;
     }
     if (promise instanceof Promise) {
@@ -592,7 +597,8 @@ export class Task<T = unknown> extends Future<T> {
     } else if (isThenable(promise)) {
       Promise.resolve(promise).then(asyncFunctionReturned, asyncFunctionThrew);
     } else {
-      this.#finishWithError(
+      Task.#finishWithError(
+        this,
         new TypeError(
           `${this} expected its function to return a promise, received ${describe(promise)}; ` +
             `use an async function`,
@@ -612,7 +618,7 @@ export class Task<T = unknown> extends Future<T> {
     reject: (reason: unknown) => void,
   ): boolean {
     if ((this.#flags & GENERATOR) !== 0 || this.#waiter !== null || this.done()) return false;
-    const problem = this.#checkAwaitable(future);
+    const problem = Task.#checkAwaitable(this, future);
     if (problem !== null) {
       reject(problem);
       return true;
@@ -622,7 +628,7 @@ export class Task<T = unknown> extends Future<T> {
       // started for this await is cancelled with it, as CPython's sleep never starts its timer then.
       this.#flags &= ~MUST_CANCEL;
       if (future instanceof SleepFuture) future.cancel();
-      reject(this.#makeCancelledError());
+      reject(Task.#makeCancelledError(this));
       return true;
     }
     if (future.done()) {
@@ -635,7 +641,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#waiter = future;
     this.#flags &= ~COMPLETED_AT_ONCE;
     this.#resolveAwait = resolve;
-    if (this.getLoop().getDebug()) this.#extrasOrNew().stack = new Error().stack ?? null;
+    if (this.getLoop().getDebug()) Task.#extrasOrNew(this).stack = new Error().stack ?? null;
     future._addCallback(wakeAsyncFunction, this);
     return true;
   }
@@ -645,12 +651,12 @@ export class Task<T = unknown> extends Future<T> {
    * as a done-callback: the worker bootstrap replies to the calling thread this way without a loop hop.
    */
   _onFinished(hook: () => void): void {
-    this.#extrasOrNew().finishedHook = hook;
+    Task.#extrasOrNew(this).finishedHook = hook;
   }
 
   /** @ignore Notes a future the task awaits besides its waiter (see `Future.then`). */
   _alsoWaitOn(future: Future<unknown>): void {
-    const extras = this.#extrasOrNew();
+    const extras = Task.#extrasOrNew(this);
     const others = extras.otherWaiters ??= new Set();
     others.add(future);
     future._addCallback(forgetOtherWaiter, this);
@@ -675,7 +681,7 @@ export class Task<T = unknown> extends Future<T> {
       return false;
     }
     this.#flags = flags & ~MUST_CANCEL;
-    reject(this.#makeCancelledError());
+    reject(Task.#makeCancelledError(this));
     return true;
   }
 
@@ -684,12 +690,12 @@ export class Task<T = unknown> extends Future<T> {
     if ((this.#flags & GENERATOR) !== 0 || this.#waiter !== null || this.done()) return false;
     if ((this.#flags & MUST_CANCEL) !== 0) {
       this.#flags &= ~MUST_CANCEL;
-      reject(this.#makeCancelledError());
+      reject(Task.#makeCancelledError(this));
       return true;
     }
     this.#waiter = YIELD;
     this.#flags &= ~COMPLETED_AT_ONCE;
-    if (value !== undefined) this.#extrasOrNew().yieldValue = value;
+    if (value !== undefined) Task.#extrasOrNew(this).yieldValue = value;
     this.#resolveAwait = resolve;
     this.getLoop()._schedule(wakeAsyncFunction, this);
     return true;
@@ -704,9 +710,9 @@ export class Task<T = unknown> extends Future<T> {
     this.#resolveAwait = null;
     if ((this.#flags & MUST_CANCEL) !== 0) {
       this.#flags &= ~MUST_CANCEL;
-      resolve(new Rejection(this.#makeCancelledError()));
+      resolve(new Rejection(Task.#makeCancelledError(this)));
     } else if (waiter === YIELD) {
-      resolve(this.#takeYieldValue());
+      resolve(Task.#takeYieldValue(this));
     } else if (waiter!.cancelled()) {
       resolve(new Rejection(waiter!._makeCancelledError()));
     } else if (waiter!._failed()) {
@@ -718,71 +724,71 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @ignore The async function returned. */
   _asyncFunctionReturned(value: T): void {
-    if (!this.done()) this.#finishWithValue(value);
+    if (!this.done()) Task.#finishWithValue(this, value);
   }
 
   /** @ignore The async function threw. */
   _asyncFunctionThrew(error: unknown): void {
-    if (!this.done()) this.#finishWithError(error);
+    if (!this.done()) Task.#finishWithError(this, error);
   }
 
-  #checkAwaitable(future: Future<unknown>): TypeError | null {
-    if (future === this) return new TypeError(`${this} cannot await itself`);
-    if (future.getLoop() !== this.getLoop()) {
-      return new TypeError(`${this} got ${future} attached to a different loop (${future.getLoop()})`);
+  static #checkAwaitable<T>(self: Task<T>, future: Future<unknown>): TypeError | null {
+    if (future === self) return new TypeError(`${self} cannot await itself`);
+    if (future.getLoop() !== self.getLoop()) {
+      return new TypeError(`${self} got ${future} attached to a different loop (${future.getLoop()})`);
     }
     return null;
   }
 
-  #finishWithValue(value: T): void {
-    this.getLoop()._unregisterTask(this as Task<unknown>);
+  static #finishWithValue<T>(self: Task<T>, value: T): void {
+    self.getLoop()._unregisterTask(self as Task<unknown>);
     try {
       // Cancelled after its last await, the task ends cancelled, as CPython's `__step` — unless that cancel came
       // after an operation completed at once for it (see COMPLETED_AT_ONCE).
-      if ((this.#flags & (MUST_CANCEL | COMPLETED_AT_ONCE)) === MUST_CANCEL) {
-        this._markCancelled(this.#extras?.cancelMessage);
+      if ((self.#flags & (MUST_CANCEL | COMPLETED_AT_ONCE)) === MUST_CANCEL) {
+        self._markCancelled(self.#extras?.cancelMessage);
       } else {
-        this._resolve(value);
+        self._resolve(value);
       }
     } catch (error) {
-      this.#reportFinishedAfterClose(error);
+      Task.#reportFinishedAfterClose(self, error);
     }
-    this.#extras?.finishedHook?.();
+    self.#extras?.finishedHook?.();
   }
 
-  #finishWithError(error: unknown): void {
-    this.getLoop()._unregisterTask(this as Task<unknown>);
+  static #finishWithError<T>(self: Task<T>, error: unknown): void {
+    self.getLoop()._unregisterTask(self as Task<unknown>);
     try {
-      if (error instanceof CancelledError) this._markCancelled(error.message, error);
-      else this._reject(error);
+      if (error instanceof CancelledError) self._markCancelled(error.message, error);
+      else self._reject(error);
     } catch (scheduleError) {
-      this.#reportFinishedAfterClose(scheduleError);
+      Task.#reportFinishedAfterClose(self, scheduleError);
     }
-    this.#extras?.finishedHook?.();
+    self.#extras?.finishedHook?.();
   }
 
   // A task's function can settle after its loop closed (a cancel delivered in the loop's last iteration): the
   // task still ends, but its done-callbacks can no longer run. That is reported, never thrown into a promise
   // reaction where it would crash the program.
-  #reportFinishedAfterClose(error: unknown): void {
-    const loop = this.getLoop();
+  static #reportFinishedAfterClose<T>(self: Task<T>, error: unknown): void {
+    const loop = self.getLoop();
     if (!loop.isClosed()) throw error;
     loop.defaultExceptionHandler({
-      message: `${this} finished after its event loop was closed; its done-callbacks will not run`,
-      task: this as Task<unknown>,
+      message: `${self} finished after its event loop was closed; its done-callbacks will not run`,
+      task: self as Task<unknown>,
     });
   }
 
-  #makeCancelledError(): CancelledError {
-    return new CancelledError(this.#extras?.cancelMessage);
+  static #makeCancelledError<T>(self: Task<T>): CancelledError {
+    return new CancelledError(self.#extras?.cancelMessage);
   }
 
-  #extrasOrNew(): TaskExtras {
-    return this.#extras ??= new TaskExtras();
+  static #extrasOrNew<T>(self: Task<T>): TaskExtras {
+    return self.#extras ??= new TaskExtras();
   }
 
-  #takeYieldValue(): unknown {
-    const extras = this.#extras;
+  static #takeYieldValue<T>(self: Task<T>): unknown {
+    const extras = self.#extras;
     if (extras === null) return undefined;
     const value = extras.yieldValue;
     extras.yieldValue = undefined;

@@ -114,11 +114,11 @@ export class Future<T = unknown> implements Awaitable<T> {
   #state: number = PENDING;
   // The result, the exception, or — once cancelled — the cancel message, then the CancelledError made from it.
   #value: unknown = undefined;
-  // Done-callbacks as (function, argument) pairs: the first inline, the rest in an array, because almost every
-  // future has exactly one (the task awaiting it) and an array per future would be garbage on the hot path.
-  #firstCallback: ((arg: never) => void) | null = null;
-  #firstArgument: unknown = undefined;
-  #moreCallbacks: unknown[] | null = null;
+  // Done-callbacks as (function, argument) pairs: one pair inline — the function here, its argument in
+  // `#argument` — because almost every future has exactly one (the task awaiting it) and an array per future would
+  // be garbage on the hot path; from the second on, an array of all the pairs takes the function's place.
+  #callbacks: ((arg: never) => void) | unknown[] | null = null;
+  #argument: unknown = undefined;
 
   /**
    * Makes a pending future.
@@ -412,24 +412,16 @@ export class Future<T = unknown> implements Awaitable<T> {
    * ```
    */
   removeDoneCallback(callback: DoneCallback<T>): number {
-    let removed = 0;
+    const current = this.#callbacks;
+    if (current === null) return 0;
+    const pairs = typeof current === "function" ? [current, this.#argument] : current;
     const kept: unknown[] = [];
-    if (this.#firstCallback !== null) {
-      if (this.#firstCallback === callback && this.#firstArgument === this) removed++;
-      else kept.push(this.#firstCallback, this.#firstArgument);
+    let removed = 0;
+    for (let i = 0; i < pairs.length; i += 2) {
+      if (pairs[i] === callback && pairs[i + 1] === this) removed++;
+      else kept.push(pairs[i], pairs[i + 1]);
     }
-    const more = this.#moreCallbacks;
-    if (more !== null) {
-      for (let i = 0; i < more.length; i += 2) {
-        if (more[i] === callback && more[i + 1] === this) removed++;
-        else kept.push(more[i], more[i + 1]);
-      }
-    }
-    if (removed > 0) {
-      this.#firstCallback = (kept[0] as (arg: never) => void) ?? null;
-      this.#firstArgument = kept[1];
-      this.#moreCallbacks = kept.length > 2 ? kept.slice(2) : null;
-    }
+    if (removed > 0) Future.#setCallbacks(this, kept);
     return removed;
   }
 
@@ -594,28 +586,50 @@ export class Future<T = unknown> implements Awaitable<T> {
   _addCallback(callback: (arg: never) => void, argument: unknown): void {
     if (this.#state !== PENDING) {
       this.#loop._schedule(callback, argument);
-    } else if (this.#firstCallback === null && this.#moreCallbacks === null) {
-      this.#firstCallback = callback;
-      this.#firstArgument = argument;
+      return;
+    }
+    const current = this.#callbacks;
+    if (current === null) {
+      this.#callbacks = callback;
+      this.#argument = argument;
+    } else if (typeof current === "function") {
+      this.#callbacks = [current, this.#argument, callback, argument];
+      this.#argument = undefined;
     } else {
-      (this.#moreCallbacks ??= []).push(callback, argument);
+      current.push(callback, argument);
     }
   }
 
   /** @ignore Removes one (function, argument) done-callback, as a task does when it stops waiting. */
   _removeCallback(callback: (arg: never) => void, argument: unknown): void {
-    if (this.#firstCallback === callback && this.#firstArgument === argument) {
-      this.#firstCallback = null;
-      this.#firstArgument = undefined;
+    const current = this.#callbacks;
+    if (current === null) return;
+    if (typeof current === "function") {
+      if (current === callback && this.#argument === argument) {
+        this.#callbacks = null;
+        this.#argument = undefined;
+      }
       return;
     }
-    const more = this.#moreCallbacks;
-    if (more === null) return;
-    for (let i = 0; i < more.length; i += 2) {
-      if (more[i] === callback && more[i + 1] === argument) {
-        more.splice(i, 2);
+    for (let i = 0; i < current.length; i += 2) {
+      if (current[i] === callback && current[i + 1] === argument) {
+        current.splice(i, 2);
         return;
       }
+    }
+  }
+
+  // Stores `pairs` (function, argument, …) in the compact form `#callbacks` describes.
+  static #setCallbacks<T>(self: Future<T>, pairs: unknown[]): void {
+    if (pairs.length === 0) {
+      self.#callbacks = null;
+      self.#argument = undefined;
+    } else if (pairs.length === 2) {
+      self.#callbacks = pairs[0] as (arg: never) => void;
+      self.#argument = pairs[1];
+    } else {
+      self.#callbacks = pairs;
+      self.#argument = undefined;
     }
   }
 
@@ -627,17 +641,17 @@ export class Future<T = unknown> implements Awaitable<T> {
   }
 
   static #scheduleCallbacks<T>(self: Future<T>): void {
-    const first = self.#firstCallback;
-    const firstArgument = self.#firstArgument;
-    const more = self.#moreCallbacks;
-    self.#firstCallback = null;
-    self.#firstArgument = undefined;
-    self.#moreCallbacks = null;
-    if (first !== null) self.#loop._schedule(first, firstArgument);
-    if (more !== null) {
-      for (let i = 0; i < more.length; i += 2) {
-        self.#loop._schedule(more[i] as (arg: never) => void, more[i + 1]);
-      }
+    const current = self.#callbacks;
+    if (current === null) return;
+    const argument = self.#argument;
+    self.#callbacks = null;
+    self.#argument = undefined;
+    if (typeof current === "function") {
+      self.#loop._schedule(current, argument);
+      return;
+    }
+    for (let i = 0; i < current.length; i += 2) {
+      self.#loop._schedule(current[i] as (arg: never) => void, current[i + 1]);
     }
   }
 }

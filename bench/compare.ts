@@ -10,7 +10,9 @@
  * c. the same in CPython asyncio (bench/compare_asyncio.py, run with `python3`);
  * d. 200k concurrent sleeps with random deadlines below 500 ms on a real-clock loop (wall time; the floor is
  *    ~0.5 s), beside one `setTimeout` per sleep and CPython;
- * e. bytes per task parked on one pending future (heap delta after gc / N), ours and CPython's (tracemalloc);
+ * e. bytes per task parked on one pending future (heap delta after gc / N), ours and CPython's (tracemalloc); for
+ *    async functions also with one coroutine function shared by all tasks, without the closure per task that
+ *    passes the future;
  * f. a `Queue` from 1 producer task to 1 consumer task, `--items` items then a sentinel, maxsize 16 and unbounded —
  *    items/s, best of 3 after a warm-up, ours (both coroutine kinds) and CPython's `asyncio.Queue`;
  * g. `gather` of `--gather` tasks, each a trivial coroutine that returns at once, awaited by a main task of the
@@ -185,15 +187,23 @@ function* parkGenerator(future: Future<void>): Generator<unknown, void, unknown>
   yield* future;
 }
 
-async function parkedBytes(kind: "async" | "generator"): Promise<number> {
+async function parkedBytes(kind: "async" | "async-shared" | "generator"): Promise<number> {
   const loop = newEventLoop();
   try {
     const future = loop.createFuture<void>();
     const tasks: Task<void>[] = [];
     collect();
     const before = Deno.memoryUsage().heapUsed;
+    // (The shared form needs no closure per task to pass the future: what a task costs beyond its coroutine.)
+    const parkShared = async (): Promise<void> => await future;
     for (let i = 0; i < PARKED; i++) {
-      tasks.push(kind === "async" ? loop.createTask(() => parkAsync(future)) : loop.createTask(parkGenerator(future)));
+      tasks.push(
+        kind === "async"
+          ? loop.createTask(() => parkAsync(future))
+          : kind === "async-shared"
+          ? loop.createTask(parkShared)
+          : loop.createTask(parkGenerator(future)),
+      );
     }
     // One loop iteration: every task takes its first step and parks on the future.
     await loop.runUntilComplete(sleep(0));
@@ -423,6 +433,7 @@ const sleepGenerator = await bestOf2(() => sleepsOurs("generator"));
 const sleepRaw = await bestOf2(sleepsRaw);
 progress(`bytes per parked task, ${PARKED} tasks`);
 const bytesAsync = await bestBytes(() => parkedBytes("async"));
+const bytesAsyncShared = await bestBytes(() => parkedBytes("async-shared"));
 const bytesGenerator = await bestBytes(() => parkedBytes("generator"));
 const bytesRaw = await bestBytes(parkedBytesRaw);
 progress(`queue items/s, ${ITEMS} items`);
@@ -495,6 +506,12 @@ function bytesRow(label: string, value: number, cpython: number | undefined, tar
   ]);
 }
 bytesRow("bytes per parked async-fn task", bytesAsync, py?.bytes_async, true);
+bytesRow(
+  "bytes per parked async-fn task, one shared coroutine function (no closure per task)",
+  bytesAsyncShared,
+  py?.bytes_async,
+  false,
+);
 bytesRow("bytes per parked generator task", bytesGenerator, py?.bytes_generator, true);
 bytesRow("bytes per parked raw async fn (no task)", bytesRaw, py?.bytes_async, false);
 

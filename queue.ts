@@ -484,9 +484,8 @@ function checkMaxsize(kind: string, options: QueueOptions | undefined): number {
  * wake-up to the next in line. A task that ends cancelled at a `get()` or `put()` took or put nothing there; a
  * `get()` or `put()` that completed at once is never undone by a cancel that arrives after it (the cancel is
  * raised at the task's next suspension, as in CPython, or comes too late if the function returns first). It is
- * async-iterable: `for await (const item of queue)` gets items until the queue
- * is shut down and empty (it does not call `taskDone()` for you). In generator coroutines, loop on
- * `yield* queue.get()` and catch `QueueShutDown`.
+ * async-iterable: `for await (const item of queue)` gets items until the queue is shut down and empty (it does not
+ * call `taskDone()` for you). In generator coroutines, loop on `yield* queue.get()` and catch `QueueShutDown`.
  *
  * Unlike CPython, which treats a negative `maxsize` as unbounded, a negative `maxsize` is refused. Awaiting
  * `get()` in an async function unwraps an item that is itself a promise or Future (JavaScript's `await` flattens

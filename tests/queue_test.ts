@@ -819,3 +819,23 @@ Deno.test("a Queue keeps FIFO order across growth and wrap-around of its buffer,
   while (model.length > 0) assert.equal(queue.getNowait(), model.shift());
   assert.equal(queue.empty(), true);
 });
+
+Deno.test("an async helper called from a generator step can await put() and get() that completed at once", async () => {
+  const loop = virtualLoop();
+  const queue = new Queue<string>();
+  queue.putNowait("ready");
+  // The helper's code up to its first await runs inside the generator's step: there get() returns a `Ready`,
+  // which `await` must accept as well as `yield*` does.
+  const helper = async (): Promise<string[]> => {
+    const got = await queue.get();
+    await queue.put("back");
+    return [got, await queue.get()];
+  };
+  const result = await loop.runUntilComplete(function* () {
+    const promise = helper();
+    yield* sleep(0);
+    return promise;
+  }());
+  assert.deepEqual(await result, ["ready", "back"]);
+  loop.close();
+});

@@ -14,7 +14,7 @@ import { awaitable, type Steps } from "./_awaitable.ts";
 export class ReadyOrWait<T> implements Awaitable<T> {
   #tryNow: () => boolean;
   #wait: Steps<T>;
-  #ready: ReadyIterator<T>;
+  #ready: Ready<T>;
 
   /**
    * @param tryNow Attempts the operation at once; true if it succeeded (and took effect).
@@ -24,7 +24,7 @@ export class ReadyOrWait<T> implements Awaitable<T> {
   constructor(tryNow: () => boolean, value: T, wait: Steps<T>) {
     this.#tryNow = tryNow;
     this.#wait = wait;
-    this.#ready = new ReadyIterator(value);
+    this.#ready = new Ready(value);
   }
 
   // deno-lint-ignore no-explicit-any
@@ -75,25 +75,6 @@ export class Ready<T> implements Awaitable<T>, Iterator<unknown, T, unknown>, It
     throw error;
   }
 
-  return(value: T): IteratorResult<unknown, T> {
-    return { value, done: true };
-  }
-}
-
-// What `yield*` delegates to when the operation completed at once: already done. Stateless, so one per primitive.
-class ReadyIterator<T> implements Iterator<unknown, T, unknown> {
-  readonly value: T;
-  #result: IteratorReturnResult<T>;
-  constructor(value: T) {
-    this.value = value;
-    this.#result = { value, done: true };
-  }
-  next(): IteratorResult<unknown, T> {
-    return this.#result;
-  }
-  throw(error: unknown): IteratorResult<unknown, T> {
-    throw error;
-  }
   return(value: T): IteratorResult<unknown, T> {
     return { value, done: true };
   }

@@ -648,7 +648,7 @@ export class Queue<T> implements AsyncIterable<T> {
       // No wait needed: put now, as CPython's coroutine does before its first suspension. Generator code gets an
       // already-completed awaitable to `yield*`; other code a settled promise — awaiting it costs one microtask,
       // where a thenable costs a job and two resolving functions.
-      this.putNowait(item);
+      this.#putNow(item);
       if (inGeneratorStep()) return PUT_COMPLETED;
       taskContext.getStore()?._completedAtOnce();
       return asAwaitable(PUT_DONE);
@@ -677,6 +677,11 @@ export class Queue<T> implements AsyncIterable<T> {
   putNowait(item: T): void {
     if (this.#isShutdown) throw new QueueShutDown(`Cannot put into ${this}: it is shut down`);
     if (this.full()) throw new QueueFull(`Cannot put into ${this}: it is full`);
+    this.#putNow(item);
+  }
+
+  // putNowait() once its checks passed (put() has made them already).
+  #putNow(item: T): void {
     this.#items.push(item);
     this.#unfinishedTasks++;
     if (this.#getters.size > 0) wakeUpNext(this.#getters);
@@ -709,7 +714,7 @@ export class Queue<T> implements AsyncIterable<T> {
   get(): Awaitable<T> {
     if (this.#items.size > 0) {
       // As in put(): take it now, as CPython's coroutine would without suspending.
-      const item = this.getNowait();
+      const item = this.#takeNow();
       if (inGeneratorStep()) return new Ready(item);
       taskContext.getStore()?._completedAtOnce();
       return asAwaitable(Promise.resolve(item));
@@ -741,6 +746,11 @@ export class Queue<T> implements AsyncIterable<T> {
       if (this.#isShutdown) throw new QueueShutDown(`Cannot get from ${this}: it is shut down and empty`);
       throw new QueueEmpty(`Cannot get from ${this}: it is empty`);
     }
+    return this.#takeNow();
+  }
+
+  // getNowait() once the queue is known not to be empty (get() has checked).
+  #takeNow(): T {
     const item = this.#items.take();
     if (this.#putters.size > 0) wakeUpNext(this.#putters);
     return item;

@@ -40,6 +40,7 @@ import {
 } from "./_current.ts";
 import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
+import { runMicrotasks } from "./_microtask_checkpoint.ts";
 import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
 import { InvalidStateError } from "./errors.ts";
 import { Future, type Thenable, wrapFuture } from "./future.ts";
@@ -95,8 +96,8 @@ const CLOCK_RESOLUTION_MS = 0.001;
 // `_MIN_SCHEDULED_TIMER_HANDLES` / `_MIN_CANCELLED_TIMER_HANDLES_FRACTION`).
 const MIN_CANCELLED_TIMERS_FOR_CLEANUP = 100;
 
-// How many iterations may follow one another as microtasks, and for how long, before the loop gives the host a
-// turn (see #requestIteration).
+// How many iterations may follow one another within one host macrotask, and for how long, before the loop gives
+// the host a turn (see #requestIteration).
 const MAX_CHAINED_ITERATIONS = 64;
 const HOST_TURN_MS = 2;
 
@@ -143,12 +144,14 @@ export class EventLoop {
   #debug = false;
   #exceptionHandler: ExceptionHandler | null = null;
   #immediate: ReturnType<typeof setImmediate> | null = null;
-  // An iteration is scheduled (as a microtask or a host macrotask); see #requestIteration.
+  // An iteration is scheduled (to follow at once, or in a host macrotask); see #requestIteration.
   #iterationPending = false;
+  // The next iteration follows the current one within the same host macrotask (see #iterate).
+  #iterateAgain = false;
   #chainedIterations = 0;
   #hostTurnAt = 0;
-  // Set when an iteration resumed or started an async function, or ran a user callback: its microtasks must all
-  // run before the next iteration, as a coroutine's step completes within CPython's iteration.
+  // Set when a callback resumed or started an async function, or ran user code: its microtasks must run before
+  // the next callback, as a coroutine's step completes within CPython's callback (see _microtask_checkpoint.ts).
   #microtasksMatter = false;
   #hostTimer: ReturnType<typeof setTimeout> | null = null;
   #hostTimerDeadline = Infinity;
@@ -880,11 +883,13 @@ export class EventLoop {
   }
 
   /**
-   * @ignore For code that runs in a host callback (a worker message, an I/O callback), where no microtask of
-   * the loop's can be pending: the next iteration may follow as a microtask rather than wait for a host turn.
+   * @ignore For code that runs in a host callback (a worker message), where no microtask of the loop's can be
+   * pending: the next iteration may follow without waiting for the host's next turn. Deno delivers messages in a
+   * microtask, where no microtask checkpoint can run (see _microtask_checkpoint.ts); with checkpoints the iteration
+   * therefore runs in the next host macrotask, as usual, and only without them right after the message.
    */
   _iterateFromHostCallback(): void {
-    if (!this.#running || this.#inIteration || this.#ready.length === 0) return;
+    if (!this.#running || this.#inIteration || this.#ready.length === 0 || runMicrotasks !== null) return;
     if (this.#iterationPending) {
       if (this.#immediate === null) return;
       // Replace the host turn already asked for.
@@ -896,7 +901,7 @@ export class EventLoop {
     outsideTasks(() => queueMicrotask(this.#onMicrotask));
   }
 
-  /** @ignore Notes that this iteration started work that continues in microtasks (see #requestIteration). */
+  /** @ignore Notes that the running callback started work that continues in microtasks (see #runBatch). */
   _noteMicrotasks(): void {
     this.#microtasksMatter = true;
   }
@@ -952,6 +957,9 @@ export class EventLoop {
     else this.#runBatch(batch);
     batch.length = 0;
     this.#spare = batch;
+    // What the iteration's code left in the microtask queue (a generator step's promise, say) belongs to it, as it
+    // would run before the host's next turn.
+    if (runMicrotasks !== null) runMicrotasks();
     if (this.#stopping) {
       this.#inIteration = false;
       this.#finishRun();
@@ -969,6 +977,12 @@ export class EventLoop {
       try {
         for (; index < length; index += 2) {
           (batch[index] as (arg: unknown) => void)(batch[index + 1]);
+          // An async function's step (or user code's promises) continues in microtasks: complete it before the
+          // next callback, as CPython's step completes within its callback.
+          if (this.#microtasksMatter && runMicrotasks !== null) {
+            this.#microtasksMatter = false;
+            runMicrotasks();
+          }
         }
       } catch (error) {
         this.#reportCallbackError(batch[index] as (arg: unknown) => void, batch[index + 1], error);
@@ -986,6 +1000,10 @@ export class EventLoop {
         callback(argument);
       } catch (error) {
         this.#reportCallbackError(callback, argument, error);
+      }
+      if (this.#microtasksMatter && runMicrotasks !== null) {
+        this.#microtasksMatter = false;
+        runMicrotasks();
       }
       const took = performance.now() - start;
       if (took >= this.slowCallbackDuration) {
@@ -1033,38 +1051,55 @@ export class EventLoop {
   #onHostTimer = (): void => {
     this.#hostTimer = null;
     this.#hostTimerDeadline = Infinity;
-    if (!this.#iterationPending) this.#runOnce(true);
+    if (!this.#iterationPending) this.#iterate();
   };
 
   #onImmediate = (): void => {
     this.#immediate = null;
     this.#iterationPending = false;
-    this.#chainedIterations = 0;
-    this.#hostTurnAt = performance.now();
-    this.#runOnce(true);
+    this.#iterate();
   };
 
+  // Without microtask checkpoints only: an iteration right after a worker message (see _iterateFromHostCallback).
   #onMicrotask = (): void => {
     this.#iterationPending = false;
     this.#runOnce(false);
+    this.#iterateChained();
   };
+
+  // A host macrotask's iterations: the first, then as many as may follow at once (see #requestIteration).
+  #iterate(): void {
+    this.#chainedIterations = 0;
+    this.#hostTurnAt = performance.now();
+    this.#runOnce(true);
+    this.#iterateChained();
+  }
+
+  #iterateChained(): void {
+    while (this.#iterateAgain) {
+      this.#iterateAgain = false;
+      this.#iterationPending = false;
+      this.#runOnce(false);
+    }
+  }
 
   #requestIteration(): void {
     if (this.#iterationPending) return;
     this.#iterationPending = true;
-    // After an iteration that only stepped generator tasks and settled futures — no async function resumed, no
-    // user callback run, so no microtask of ours can be pending — the next iteration follows as a microtask
-    // instead of a host turn, which costs a few microseconds. A host turn still comes at least every
-    // MAX_CHAINED_ITERATIONS iterations and every HOST_TURN_MS, so host timers, I/O and worker messages are never
-    // starved. Anywhere else (a callSoon from a microtask), other microtasks may follow, so the host turn it is.
+    // Asked at the end of an iteration, the next one follows at once, in the same host macrotask, which saves a
+    // host turn (a few microseconds) — but only if everything the iteration started has run: with microtask
+    // checkpoints it has (see #runBatch); without them, only if no async function resumed and no user callback
+    // ran. A host turn still comes at least every MAX_CHAINED_ITERATIONS iterations and every HOST_TURN_MS, so
+    // host timers, I/O and worker messages are never starved. Anywhere else (a callSoon from a host callback or a
+    // microtask), other microtasks may follow, so the host turn it is.
     if (
-      this.#inIteration && !this.#microtasksMatter && this.#ready.length > 0 &&
+      this.#inIteration && (runMicrotasks !== null || !this.#microtasksMatter) && this.#ready.length > 0 &&
       this.#chainedIterations < MAX_CHAINED_ITERATIONS &&
       // The clock is read every 8th iteration only: it costs as much as a short iteration.
       ((this.#chainedIterations & 7) !== 7 || performance.now() - this.#hostTurnAt < HOST_TURN_MS)
     ) {
       this.#chainedIterations++;
-      outsideTasks(() => queueMicrotask(this.#onMicrotask));
+      this.#iterateAgain = true;
     } else {
       this.#immediate = outsideTasks(() => setImmediate(this.#onImmediate));
     }
@@ -1078,6 +1113,7 @@ export class EventLoop {
       this.#immediate = null;
     }
     this.#iterationPending = false;
+    this.#iterateAgain = false;
     if (this.#hostTimer !== null) {
       clearTimeout(this.#hostTimer);
       this.#hostTimer = null;

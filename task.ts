@@ -641,7 +641,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#waiter = future;
     this.#flags &= ~COMPLETED_AT_ONCE;
     this.#resolveAwait = resolve;
-    if (this.getLoop().getDebug()) Task.#extrasOrNew(this).stack = new Error().stack ?? null;
+    if (this.getLoop().getDebug()) Task.#extrasOrNew(this).stack = captureStack();
     future._addCallback(wakeAsyncFunction, this);
     return true;
   }
@@ -794,6 +794,16 @@ export class Task<T = unknown> extends Future<T> {
     extras.yieldValue = undefined;
     return value;
   }
+}
+
+// The stack at an await, deep enough to reach the async function's frames below the loop's own (a microtask
+// checkpoint adds several).
+function captureStack(): string | null {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 50;
+  const stack = new Error().stack ?? null;
+  Error.stackTraceLimit = limit;
+  return stack;
 }
 
 function stepTask(task: Task<unknown>): void {

@@ -532,7 +532,10 @@ for (const maxsize of [0, 2]) {
             else got.push(t.result() as number);
           });
           tasks.push(task);
-          if (cancelAfter >= 0) {
+          // 0: cancelled before its first step; else after 1-3 ms (waiting, or done already).
+          if (cancelAfter === 0) {
+            if (task.cancel()) cancels++;
+          } else if (cancelAfter > 0) {
             loop.callLater(cancelAfter, () => {
               if (task.cancel()) cancels++;
             });

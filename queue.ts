@@ -4,10 +4,11 @@
  * until every item put has been processed.
  *
  * `put()`, `get()` and `join()` wait in both kinds of coroutine: `await queue.get()` in an async function,
- * `yield* queue.get()` in a generator. A `put()` or `get()` that needs no wait acts at once, when called — as a
- * Python coroutine runs up to its first suspension, and `await`/`yield*` follow the call straight away — and
- * returns an already-settled awaitable (a native promise outside generator code: one microtask per `await`). One
- * that must wait is lazy like a Python coroutine: it acts when awaited, and can be awaited once.
+ * `yield* queue.get()` in a generator. Each returns an awaitable that is lazy like a Python coroutine: nothing is
+ * taken or added until a task awaits it, so an item leaves the queue only for a waiter that will see it — a
+ * `get()` handed to `waitFor(…, 0)`, to a task cancelled before its first step or to a gather that is cancelled
+ * takes nothing. When no wait is needed (an item to get, room to put), the awaiting task does not suspend, as
+ * CPython's `await queue.get()` on a non-empty queue never yields to the loop. Each awaitable can be awaited once.
  *
  * @example A producer and a consumer
  * ```ts
@@ -38,9 +39,7 @@
  */
 
 import { awaitable } from "./_awaitable.ts";
-import { Ready } from "./_ready_or_wait.ts";
 import { taskContext } from "./_task_context.ts";
-import { inGeneratorStep } from "./_current.ts";
 import { describe } from "./_describe.ts";
 import type { Awaitable, Future } from "./future.ts";
 
@@ -308,32 +307,30 @@ class Heap<T> implements ItemStore<T> {
 
 // ---- The awaitables of put(), get() and join(). --------------------------------------------------------------
 
-// What an immediate put() hands back: one settled promise (outside generator code) or one completed awaitable
-// (in generator code) serves every call.
-const PUT_DONE: Promise<void> = Promise.resolve();
-const PUT_COMPLETED: Ready<void> = new Ready<void>(undefined);
+// What a QueueOperation does.
+const GET = 0;
+const PUT = 1;
+const JOIN = 2;
+type OperationKind = typeof GET | typeof PUT | typeof JOIN;
 
-// A settled promise typed as the operations' `Awaitable`. It lacks the iterator, which only `yield*` uses, and
-// `yield*` only happens in generator code — where put() and get() return a `Ready` or an `Operation` instead.
-function asAwaitable<T>(promise: Promise<T>): Awaitable<T> {
-  return promise as unknown as Awaitable<T>;
-}
-
-// One call of put(), get() or join(): lazy like a Python coroutine, awaitable once. When the operation can finish
-// at once (an item to get, room to put) it does so in `then` / the first `next`, without the generator wrapper and
-// without suspending the task — as CPython's `await queue.get()` on a non-empty queue never yields to the loop.
-// Otherwise it runs the queue's waiting generator: delegated to with `yield*`, or driven by `awaitable()` for
-// `await`. The object is its own iterator, so the no-wait path allocates nothing else.
-abstract class Operation<R> implements Awaitable<R>, Iterator<unknown, R, unknown> {
+// One call of put(), get() or join(): lazy like a Python coroutine — nothing happens until a task awaits it — and
+// awaitable once. When the operation can finish at once (an item to get, room to put) it does so in `then` / the
+// first `next`, without the generator wrapper and without suspending the task — as CPython's `await queue.get()`
+// on a non-empty queue never yields to the loop. Otherwise it runs the queue's waiting generator: delegated to with
+// `yield*`, or driven by `awaitable()` for `await`. The object is its own iterator, and one class serves the three
+// kinds, so the no-wait path allocates one small object.
+class QueueOperation<T, R> implements Awaitable<R>, Iterator<unknown, R, unknown> {
+  #queue: Queue<T>;
+  #kind: OperationKind;
+  #item: T | undefined;
   #used = false;
   #waiting: Iterator<unknown, R, unknown> | null = null;
 
-  /** Whether the operation can finish now, without waiting. */
-  protected abstract ready(): boolean;
-  /** Finishes it (may throw, as `putNowait` on a shut-down queue). */
-  protected abstract finish(): R;
-  /** The generator that waits, then finishes it. */
-  protected abstract wait(): Generator<unknown, R, unknown>;
+  constructor(queue: Queue<T>, kind: OperationKind, item: T | undefined) {
+    this.#queue = queue;
+    this.#kind = kind;
+    this.#item = item;
+  }
 
   // deno-lint-ignore no-explicit-any
   then(onFulfilled?: ((value: R) => any) | null, onRejected?: ((reason: any) => any) | null): void {
@@ -342,10 +339,10 @@ abstract class Operation<R> implements Awaitable<R>, Iterator<unknown, R, unknow
     // surfaces here, before the operation does anything, so a task that ends cancelled never took or put an item.
     const task = taskContext.getStore();
     if (task !== undefined && typeof onRejected === "function" && task._deliverPendingCancel(onRejected)) return;
-    if (this.ready()) {
+    if (this.#ready()) {
       let value: R;
       try {
-        value = this.finish();
+        value = this.#finish();
       } catch (error) {
         if (typeof onRejected === "function") onRejected(error);
         return;
@@ -354,7 +351,10 @@ abstract class Operation<R> implements Awaitable<R>, Iterator<unknown, R, unknow
       return;
     }
     // (Thenable's `then` types its callbacks as required; GeneratorAwaitable hands missing ones to Promise#then.)
-    awaitable(() => this.wait()).then(onFulfilled as (value: R) => unknown, onRejected as (reason: unknown) => unknown);
+    awaitable(() => this.#wait()).then(
+      onFulfilled as (value: R) => unknown,
+      onRejected as (reason: unknown) => unknown,
+    );
   }
 
   [Symbol.iterator](): Iterator<unknown, R, unknown> {
@@ -364,8 +364,8 @@ abstract class Operation<R> implements Awaitable<R>, Iterator<unknown, R, unknow
 
   next(value?: unknown): IteratorResult<unknown, R> {
     if (this.#waiting === null) {
-      if (this.ready()) return { value: this.finish(), done: true };
-      this.#waiting = this.wait();
+      if (this.#ready()) return { value: this.#finish(), done: true };
+      this.#waiting = this.#wait();
     }
     return this.#waiting.next(value);
   }
@@ -380,60 +380,34 @@ abstract class Operation<R> implements Awaitable<R>, Iterator<unknown, R, unknow
     return this.#waiting.return!(value);
   }
 
+  // Whether the operation can finish now, without waiting.
+  #ready(): boolean {
+    const queue = this.#queue;
+    const kind = this.#kind;
+    if (kind === GET) return !queue.empty();
+    if (kind === PUT) return !queue.full();
+    return queue._unfinishedTasks() === 0;
+  }
+
+  // Finishes it (may throw, as `putNowait` on a shut-down queue).
+  #finish(): R {
+    const kind = this.#kind;
+    if (kind === GET) return this.#queue.getNowait() as unknown as R;
+    if (kind === PUT) this.#queue.putNowait(this.#item as T);
+    return undefined as R;
+  }
+
+  // The generator that waits, then finishes it.
+  #wait(): Generator<unknown, R, unknown> {
+    const kind = this.#kind;
+    if (kind === GET) return this.#queue._waitToGet() as unknown as Generator<unknown, R, unknown>;
+    if (kind === PUT) return this.#queue._waitToPut(this.#item as T) as Generator<unknown, R, unknown>;
+    return this.#queue._waitForJoin() as Generator<unknown, R, unknown>;
+  }
+
   #claim(): void {
     if (this.#used) throw new TypeError("This queue operation was already awaited; call it again");
     this.#used = true;
-  }
-}
-
-class GetOperation<T> extends Operation<T> {
-  #queue: Queue<T>;
-  constructor(queue: Queue<T>) {
-    super();
-    this.#queue = queue;
-  }
-  protected ready(): boolean {
-    return !this.#queue.empty();
-  }
-  protected finish(): T {
-    return this.#queue.getNowait();
-  }
-  protected wait(): Generator<unknown, T, unknown> {
-    return this.#queue._waitToGet();
-  }
-}
-
-class PutOperation<T> extends Operation<void> {
-  #queue: Queue<T>;
-  #item: T;
-  constructor(queue: Queue<T>, item: T) {
-    super();
-    this.#queue = queue;
-    this.#item = item;
-  }
-  protected ready(): boolean {
-    return !this.#queue.full();
-  }
-  protected finish(): void {
-    this.#queue.putNowait(this.#item);
-  }
-  protected wait(): Generator<unknown, void, unknown> {
-    return this.#queue._waitToPut(this.#item);
-  }
-}
-
-class JoinOperation<T> extends Operation<void> {
-  #queue: Queue<T>;
-  constructor(queue: Queue<T>) {
-    super();
-    this.#queue = queue;
-  }
-  protected ready(): boolean {
-    return this.#queue._unfinishedTasks() === 0;
-  }
-  protected finish(): void {}
-  protected wait(): Generator<unknown, void, unknown> {
-    return this.#queue._waitForJoin();
   }
 }
 
@@ -466,9 +440,9 @@ function checkMaxsize(kind: string, options: QueueOptions | undefined): number {
   if (typeof maxsize !== "number") {
     throw new TypeError(`Cannot make a ${kind}: maxsize must be a number, received ${describe(maxsize)}`);
   }
-  if (!Number.isInteger(maxsize) || maxsize < 0) {
+  if (!Number.isInteger(maxsize)) {
     throw new RangeError(
-      `Cannot make a ${kind}: maxsize must be an integer >= 0 (0 means unbounded), received ${describe(maxsize)}`,
+      `Cannot make a ${kind}: maxsize must be an integer (0 or less means unbounded), received ${describe(maxsize)}`,
     );
   }
   return maxsize;
@@ -478,17 +452,15 @@ function checkMaxsize(kind: string, options: QueueOptions | undefined): number {
  * A first-in first-out queue for tasks (Python's `asyncio.Queue`, with 3.13's `shutdown()`).
  *
  * Blocked `get()`s are served first-come first-served, and so are blocked `put()`s: in the order they began to
- * wait. (An async function's `await` begins one microtask after its call, so of tasks of both kinds that start
- * waiting, or are woken, in the same loop iteration, the generator ones go first.) Cancelling a task blocked in
- * `get()` or `put()` loses no item and never strands the others: a waiter woken just as it is cancelled hands its
- * wake-up to the next in line. A task that ends cancelled at a `get()` or `put()` took or put nothing there; a
- * `get()` or `put()` that completed at once is never undone by a cancel that arrives after it (the cancel is
- * raised at the task's next suspension, as in CPython, or comes too late if the function returns first). It is
+ * wait. Cancelling a task blocked in `get()` or `put()` loses no item and never strands the others: a waiter
+ * woken just as it is cancelled hands its wake-up to the next in line. A `get()` or `put()` acts only when a task
+ * awaits it, so one that is cancelled or times out before — `waitFor(queue.get(), 0)`, a task cancelled before its
+ * first step, a cancelled `gather(queue.get())` — took or put nothing; one that got its item is never undone by a
+ * cancel that arrives after it (the cancel is raised at the task's next suspension, as in CPython). It is
  * async-iterable: `for await (const item of queue)` gets items until the queue is shut down and empty (it does not
  * call `taskDone()` for you). In generator coroutines, loop on `yield* queue.get()` and catch `QueueShutDown`.
  *
- * Unlike CPython, which treats a negative `maxsize` as unbounded, a negative `maxsize` is refused. Awaiting
- * `get()` in an async function unwraps an item that is itself a promise or Future (JavaScript's `await` flattens
+ * As in CPython, a `maxsize` of 0 or less means unbounded. Awaiting `get()` in an async function unwraps an item that is itself a promise or Future (JavaScript's `await` flattens
  * thenables); `yield* queue.get()` returns the item as it is.
  *
  * @typeParam T The type of the items.
@@ -530,7 +502,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @param options `maxsize`: the most items it holds before `put()` waits (default 0: unbounded).
    * @throws {TypeError} If `options` is not an object or `maxsize` not a number.
-   * @throws {RangeError} If `maxsize` is negative or not an integer.
+   * @throws {RangeError} If `maxsize` is not an integer.
    */
   constructor(options?: QueueOptions) {
     this.#maxsize = checkMaxsize(new.target.name, options);
@@ -621,9 +593,8 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Puts an item into the queue, waiting while it is full (Python's `Queue.put`). If there is room, the item is
-   * put at once and a settled awaitable returned; otherwise the item is put when the result is awaited (see the
-   * module's documentation).
+   * Puts an item into the queue, waiting while it is full (Python's `Queue.put`). Nothing happens until the result
+   * is awaited (see the module's documentation): `waitFor(queue.put(x), 0)` that times out leaves `x` out.
    *
    * @param item The item.
    * @returns An awaitable that settles once the item is in the queue: `await queue.put(x)` or
@@ -644,16 +615,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   put(item: T): Awaitable<void> {
-    if (!this.#isShutdown && !this.full()) {
-      // No wait needed: put now, as CPython's coroutine does before its first suspension. Generator code gets an
-      // already-completed awaitable to `yield*`; other code a settled promise — awaiting it costs one microtask,
-      // where a thenable costs a job and two resolving functions.
-      this.#putNow(item);
-      if (inGeneratorStep()) return PUT_COMPLETED;
-      taskContext.getStore()?._completedAtOnce();
-      return asAwaitable(PUT_DONE);
-    }
-    return new PutOperation(this, item);
+    return new QueueOperation<T, void>(this, PUT, item);
   }
 
   /**
@@ -688,9 +650,8 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Removes and returns the next item, waiting while the queue is empty (Python's `Queue.get`). If an item is
-   * there, it is taken at once and a settled awaitable of it returned; otherwise it is taken when the result is
-   * awaited (see the module's documentation).
+   * Removes and returns the next item, waiting while the queue is empty (Python's `Queue.get`). The item is taken
+   * when the result is awaited, for the task that awaits it (see the module's documentation).
    *
    * @returns An awaitable of the item: `await queue.get()` or `yield* queue.get()`.
    * @throws {QueueShutDown} (when awaited) If the queue is shut down and empty, or gets shut down while this
@@ -712,14 +673,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   get(): Awaitable<T> {
-    if (this.#items.size > 0) {
-      // As in put(): take it now, as CPython's coroutine would without suspending.
-      const item = this.#takeNow();
-      if (inGeneratorStep()) return new Ready(item);
-      taskContext.getStore()?._completedAtOnce();
-      return asAwaitable(Promise.resolve(item));
-    }
-    return new GetOperation(this);
+    return new QueueOperation<T, T>(this, GET, undefined);
   }
 
   /**
@@ -808,7 +762,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   join(): Awaitable<void> {
-    return new JoinOperation(this);
+    return new QueueOperation<T, void>(this, JOIN, undefined);
   }
 
   /**
@@ -1015,7 +969,7 @@ export class PriorityQueue<T> extends Queue<T> {
    *
    * @param options `maxsize` (default 0: unbounded) and `compare` (default: the `<` order).
    * @throws {TypeError} If `options` is not an object, `maxsize` not a number or `compare` not a function.
-   * @throws {RangeError} If `maxsize` is negative or not an integer.
+   * @throws {RangeError} If `maxsize` is not an integer.
    */
   constructor(options?: PriorityQueueOptions<T>) {
     super(options);
@@ -1054,7 +1008,7 @@ export class LifoQueue<T> extends Queue<T> {
    *
    * @param options `maxsize`: the most items it holds before `put()` waits (default 0: unbounded).
    * @throws {TypeError} If `options` is not an object or `maxsize` not a number.
-   * @throws {RangeError} If `maxsize` is negative or not an integer.
+   * @throws {RangeError} If `maxsize` is not an integer.
    */
   constructor(options?: QueueOptions) {
     super(options);

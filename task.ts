@@ -75,11 +75,6 @@ const YIELDED_NOTHING: IteratorResult<undefined, never> = Object.freeze({ value:
 const GENERATOR = 1; // the coroutine is a generator object (else a function returning a promise)
 const STARTED = 2; // the first step ran
 const MUST_CANCEL = 4; // a cancel waits to be thrown into the coroutine at its next step or await
-// Since the async function last suspended on one of ours, an operation completed for it at once (a Queue put or
-// get that needed no wait, handing back a settled promise). CPython would have run that operation and what follows
-// up to the next suspension as one step, so a cancel that arrives meanwhile comes after the step: if the function
-// returns before suspending again, it returns its result (the item it got must not vanish with a cancel).
-const COMPLETED_AT_ONCE = 8;
 
 // What only some tasks need: cancelled ones, named-by-signal ones, debugged ones, `Promise.all` awaiters.
 class TaskExtras {
@@ -639,7 +634,6 @@ export class Task<T = unknown> extends Future<T> {
       return true;
     }
     this.#waiter = future;
-    this.#flags &= ~COMPLETED_AT_ONCE;
     this.#resolveAwait = resolve;
     if (this.getLoop().getDebug()) Task.#extrasOrNew(this).stack = captureStack();
     future._addCallback(wakeAsyncFunction, this);
@@ -669,11 +663,6 @@ export class Task<T = unknown> extends Future<T> {
     for (const other of others) if (other.done()) others.delete(other);
   }
 
-  /** @ignore An operation of this task's async function completed at once, without suspending (see `Queue.get`). */
-  _completedAtOnce(): void {
-    if ((this.#flags & GENERATOR) === 0) this.#flags |= COMPLETED_AT_ONCE;
-  }
-
   /** @ignore Raises a pending cancel at an await that has not started waiting yet (see `Sleep.then`). */
   _deliverPendingCancel(reject: (reason: unknown) => void): boolean {
     const flags = this.#flags;
@@ -694,7 +683,6 @@ export class Task<T = unknown> extends Future<T> {
       return true;
     }
     this.#waiter = YIELD;
-    this.#flags &= ~COMPLETED_AT_ONCE;
     if (value !== undefined) Task.#extrasOrNew(this).yieldValue = value;
     this.#resolveAwait = resolve;
     this.getLoop()._schedule(wakeAsyncFunction, this);
@@ -743,9 +731,9 @@ export class Task<T = unknown> extends Future<T> {
   static #finishWithValue<T>(self: Task<T>, value: T): void {
     self.getLoop()._unregisterTask(self as Task<unknown>);
     try {
-      // Cancelled after its last await, the task ends cancelled, as CPython's `__step` — unless that cancel came
-      // after an operation completed at once for it (see COMPLETED_AT_ONCE).
-      if ((self.#flags & (MUST_CANCEL | COMPLETED_AT_ONCE)) === MUST_CANCEL) {
+      // Cancelled during its last step, the task ends cancelled, as CPython's `__step` ("Task is cancelled right
+      // before coro stops").
+      if ((self.#flags & MUST_CANCEL) !== 0) {
         self._markCancelled(self.#extras?.cancelMessage);
       } else {
         self._resolve(value);

@@ -5,7 +5,9 @@
 // Locks, queues and the combinators use it for operations that must run code after a wait (CPython's
 // `acquire()` re-checks the lock after its future is woken; a cancelled waiter hands its wake-up on).
 
-import { countDrivenStep } from "./_current.ts";
+import { countDrivenStep, runningLoop } from "./_current.ts";
+import { noRunningLoopError } from "./_no_running_loop.ts";
+import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
 import { isThenable } from "./_awaitable_like.ts";
 import type { Awaitable } from "./future.ts";
@@ -16,21 +18,30 @@ export type Steps<T> = () => Generator<unknown, T, unknown>;
 
 /**
  * Makes an awaitable from `steps`. Like a Python coroutine it is lazy — nothing runs until it is awaited — and it
- * can be awaited once.
+ * can be awaited once. An operation that can only finish on a running loop gives `what`, its name
+ * (`"queue.get()"`): awaited where no loop runs, it fails at once with an error naming it instead of hanging.
  */
-export function awaitable<T>(steps: Steps<T>): Awaitable<T> {
-  return new GeneratorAwaitable(steps);
+export function awaitable<T>(steps: Steps<T>, what: string | null = null): Awaitable<T> {
+  return new GeneratorAwaitable(steps, what);
 }
 
 class GeneratorAwaitable<T> implements Awaitable<T> {
   #steps: Steps<T> | null;
+  // What the user called, for the error when it is awaited where no loop runs (null: it needs no loop).
+  #what: string | null;
 
-  constructor(steps: Steps<T>) {
+  constructor(steps: Steps<T>, what: string | null) {
     this.#steps = steps;
+    this.#what = what;
   }
 
   // deno-lint-ignore no-explicit-any
   then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
+    if (this.#what !== null && runningLoop === null && taskContext.getStore() === undefined) {
+      // Top-level code with no loop running: whatever the operation waits on could never finish.
+      if (typeof onRejected === "function") onRejected(noRunningLoopError(this.#what));
+      return;
+    }
     drive(this.#take()).then(onFulfilled, onRejected);
   }
 

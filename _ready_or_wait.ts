@@ -8,6 +8,7 @@
 // is created, so it is as lazy as a Python coroutine and can be awaited any number of times.
 
 import type { Awaitable } from "./future.ts";
+import { taskContext } from "./_task_context.ts";
 import { awaitable, type Steps } from "./_awaitable.ts";
 
 /** An awaitable that completes at once with `value` when `tryNow()` succeeds, and otherwise runs `wait`. */
@@ -15,26 +16,33 @@ export class ReadyOrWait<T> implements Awaitable<T> {
   #tryNow: () => boolean;
   #wait: Steps<T>;
   #ready: Ready<T>;
+  #what: string;
 
   /**
    * @param tryNow Attempts the operation at once; true if it succeeded (and took effect).
    * @param value What the awaitable resolves to when `tryNow()` succeeded.
    * @param wait The operation when it must wait: a generator that waits with `yield*` on Futures.
+   * @param what What the user called (`"lock.acquire()"`), for errors.
    */
-  constructor(tryNow: () => boolean, value: T, wait: Steps<T>) {
+  constructor(tryNow: () => boolean, value: T, wait: Steps<T>, what: string) {
     this.#tryNow = tryNow;
     this.#wait = wait;
     this.#ready = new Ready(value);
+    this.#what = what;
   }
 
   // deno-lint-ignore no-explicit-any
   then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
+    // `await` calls `then` one microtask after the await: a cancel that arrived in between surfaces here, before
+    // the operation takes effect (a cancelled acquire must not hold the lock).
+    const task = taskContext.getStore();
+    if (task !== undefined && typeof onRejected === "function" && task._deliverPendingCancel(onRejected)) return;
     if (this.#tryNow()) {
       if (typeof onFulfilled === "function") onFulfilled(this.#ready.value);
       return;
     }
     // deno-lint-ignore no-explicit-any
-    awaitable(this.#wait).then(onFulfilled as (value: T) => any, onRejected as (reason: any) => any);
+    awaitable(this.#wait, this.#what).then(onFulfilled as (value: T) => any, onRejected as (reason: any) => any);
   }
 
   [Symbol.iterator](): Iterator<unknown, T, unknown> {

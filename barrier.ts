@@ -147,7 +147,7 @@ export class Barrier {
    * ```
    */
   wait(): Awaitable<number> {
-    return awaitable(() => this.#wait());
+    return awaitable(() => this.#wait(), "barrier.wait()");
   }
 
   /**

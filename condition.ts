@@ -187,7 +187,7 @@ export class Condition {
    * ```
    */
   wait(): Awaitable<true> {
-    return awaitable(() => this.#wait());
+    return awaitable(() => this.#wait(), "condition.wait()");
   }
 
   /**
@@ -230,7 +230,7 @@ export class Condition {
     if (typeof predicate !== "function") {
       throw new TypeError(`Cannot waitFor(): predicate must be a function, received ${describe(predicate)}`);
     }
-    return awaitable(() => this.#waitFor(predicate));
+    return awaitable(() => this.#waitFor(predicate), "condition.waitFor()");
   }
 
   /**

@@ -146,7 +146,7 @@ export class Event {
    * ```
    */
   wait(): Awaitable<true> {
-    return this.#waiter ??= new ReadyOrWait<true>(() => this.#value, true, () => this.#wait());
+    return this.#waiter ??= new ReadyOrWait<true>(() => this.#value, true, () => this.#wait(), "event.wait()");
   }
 
   /**

@@ -22,6 +22,7 @@
  */
 
 import { currentOrNewLoop } from "./_current.ts";
+import { noRunningLoopError } from "./_no_running_loop.ts";
 import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
@@ -483,6 +484,10 @@ export class Future<T = unknown> implements Awaitable<T> {
     } else if (self.#loop.isClosed()) {
       const error = new InvalidStateError(`Cannot await ${self}: its event loop is closed, so it can never finish`);
       queueMicrotask(() => typeof onRejected === "function" && onRejected(error));
+    } else if (!self.#loop.isRunning()) {
+      // Nothing runs its loop now: awaited from top-level code, it would hang (CPython has no such await at all).
+      const error = noRunningLoopError(String(self));
+      queueMicrotask(() => typeof onRejected === "function" && onRejected(error));
     } else {
       self._addCallback(settle, undefined);
     }
@@ -598,6 +603,16 @@ export class Future<T = unknown> implements Awaitable<T> {
     } else {
       current.push(callback, argument);
     }
+  }
+
+  /** @ignore The arguments of the done-callbacks registered with `callback` (to find which tasks wait here). */
+  _callbackArguments(callback: (arg: never) => void): unknown[] {
+    const current = this.#callbacks;
+    if (current === null) return [];
+    if (typeof current === "function") return current === callback ? [this.#argument] : [];
+    const found: unknown[] = [];
+    for (let i = 0; i < current.length; i += 2) if (current[i] === callback) found.push(current[i + 1]);
+    return found;
   }
 
   /** @ignore Removes one (function, argument) done-callback, as a task does when it stops waiting. */

@@ -137,7 +137,12 @@ export class Lock {
    * ```
    */
   acquire(): Awaitable<Disposable> {
-    return this.#acquirer ??= new ReadyOrWait(() => this._tryAcquire(), this.#releaser(), () => this.#wait());
+    return this.#acquirer ??= new ReadyOrWait(
+      () => this._tryAcquire(),
+      this.#releaser(),
+      () => this.#wait(),
+      "lock.acquire()",
+    );
   }
 
   /**

@@ -312,6 +312,7 @@ const GET = 0;
 const PUT = 1;
 const JOIN = 2;
 type OperationKind = typeof GET | typeof PUT | typeof JOIN;
+const OPERATION_NAMES = ["queue.get()", "queue.put()", "queue.join()"];
 
 // One call of put(), get() or join(): lazy like a Python coroutine — nothing happens until a task awaits it — and
 // awaitable once. When the operation can finish at once (an item to get, room to put) it does so in `then` / the
@@ -351,7 +352,7 @@ class QueueOperation<T, R> implements Awaitable<R>, Iterator<unknown, R, unknown
       return;
     }
     // (Thenable's `then` types its callbacks as required; GeneratorAwaitable hands missing ones to Promise#then.)
-    awaitable(() => this.#wait()).then(
+    awaitable(() => this.#wait(), OPERATION_NAMES[this.#kind]).then(
       onFulfilled as (value: R) => unknown,
       onRejected as (reason: unknown) => unknown,
     );

@@ -143,7 +143,12 @@ export class Semaphore {
    * ```
    */
   acquire(): Awaitable<Disposable> {
-    return this.#acquirer ??= new ReadyOrWait(() => this.#tryAcquire(), this.#releaser(), () => this.#wait());
+    return this.#acquirer ??= new ReadyOrWait(
+      () => this.#tryAcquire(),
+      this.#releaser(),
+      () => this.#wait(),
+      "semaphore.acquire()",
+    );
   }
 
   /**

@@ -43,6 +43,7 @@ import { currentOrNewLoop, enterStep, runningLoop, steppingTask } from "./_curre
 import { TASK_IN_CONTEXT, taskContext } from "./_task_context.ts";
 import { isGeneratorObject, isThenable } from "./_awaitable_like.ts";
 import { describe } from "./_describe.ts";
+import { noRunningLoopError } from "./_no_running_loop.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import { type Awaitable, Future, type FutureState, type Thenable, wrapFuture } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
@@ -159,6 +160,12 @@ export class Task<T = unknown> extends Future<T> {
     if (typeof coro === "function") {
       this.#flags = 0;
     } else if (isGeneratorObject(coro)) {
+      if (FINISHED_COROUTINE in coro) {
+        throw new InvalidStateError(
+          "Cannot reuse an already awaited coroutine: this generator object already ran to its end in a task; " +
+            "call its generator function again for a new one",
+        );
+      }
       this.#flags = GENERATOR;
     } else {
       throw new TypeError(notACoroutineMessage(coro));
@@ -495,12 +502,16 @@ export class Task<T = unknown> extends Future<T> {
   /** @ignore One step: the first call of the coroutine, or a generator resumed after what it waited on. */
   _step(): void {
     if (this.done()) return;
-    const flags = this.#flags |= STARTED;
-    if ((flags & GENERATOR) !== 0) Task.#stepGenerator(this, this.#coro as Generator<unknown, T, unknown>);
-    else Task.#startAsyncFunction(this);
+    const flags = this.#flags;
+    this.#flags = flags | STARTED;
+    if ((flags & GENERATOR) !== 0) {
+      Task.#stepGenerator(this, this.#coro as Generator<unknown, T, unknown>, (flags & STARTED) === 0);
+    } else {
+      Task.#startAsyncFunction(this);
+    }
   }
 
-  static #stepGenerator<T>(self: Task<T>, generator: Generator<unknown, T, unknown>): void {
+  static #stepGenerator<T>(self: Task<T>, generator: Generator<unknown, T, unknown>, firstStep: boolean): void {
     // What to send into the coroutine: the outcome of what it waited on, or a CancelledError.
     let error: unknown = NO_ERROR;
     let value: unknown = undefined;
@@ -529,13 +540,38 @@ export class Task<T = unknown> extends Future<T> {
     } catch (thrown) {
       enterStep(previous);
       if (context !== undefined) taskContext.restore(previousContext);
+      markFinished(generator);
       Task.#finishWithError(self, thrown);
       return;
     }
     enterStep(previous);
     if (context !== undefined) taskContext.restore(previousContext);
-    if (result.done) Task.#finishWithValue(self, result.value);
-    else Task.#handleYield(self, result.value);
+    if (result.done) {
+      markFinished(generator);
+      Task.#finishWithValue(self, result.value);
+    } else if (firstStep && Task.#awaitedByAnother(self, result.value) !== null) {
+      // Its first step resumed a generator that another task is running (suspended in it): CPython's
+      // "coroutine is being awaited already". The other task keeps it; this one ends.
+      const other = Task.#awaitedByAnother(self, result.value);
+      Task.#finishWithError(
+        self,
+        new InvalidStateError(
+          `Cannot run a coroutine in two tasks: this generator object is being awaited already by ${other}`,
+        ),
+      );
+    } else {
+      Task.#handleYield(self, result.value);
+    }
+  }
+
+  // Whether `yielded`, what a generator yielded at the first step of `self`, is what another task running the same
+  // generator waits on: the generator was suspended in that task, and `self`'s step merely resumed it.
+  static #awaitedByAnother<T>(self: Task<T>, yielded: unknown): Task<unknown> | null {
+    if (!(yielded instanceof Future) || yielded.done()) return null;
+    for (const other of yielded._callbackArguments(stepTask)) {
+      if (other !== self && other instanceof Task && other.#coro === self.#coro) return other;
+    }
+    return null;
   }
 
   // A generator yielded: a Future to wait on, or nothing (one pass through the ready queue).
@@ -619,11 +655,20 @@ export class Task<T = unknown> extends Future<T> {
       return true;
     }
     if ((this.#flags & MUST_CANCEL) !== 0) {
-      // A cancel arrived while the function ran or awaited a foreign promise: it surfaces at this await. A sleep
-      // started for this await is cancelled with it, as CPython's sleep never starts its timer then.
-      this.#flags &= ~MUST_CANCEL;
-      if (future instanceof SleepFuture) future.cancel();
-      reject(Task.#makeCancelledError(this));
+      // A cancel arrived while the function ran (it may have cancelled itself) or awaited a foreign promise: it
+      // surfaces at this await. A sleep started for this await is cancelled with it, as CPython's sleep never
+      // starts its timer then; any other pending future is cancelled and waited for, as CPython's step passes a
+      // pending cancel on to the future the coroutine yields (bpo-34872).
+      if (future instanceof SleepFuture || future.done()) {
+        this.#flags &= ~MUST_CANCEL;
+        if (future instanceof SleepFuture) future.cancel();
+        reject(Task.#makeCancelledError(this));
+        return true;
+      }
+      this.#waiter = future;
+      this.#resolveAwait = resolve;
+      future._addCallback(wakeAsyncFunction, this);
+      if (future.cancel(this.#extras?.cancelMessage)) this.#flags &= ~MUST_CANCEL;
       return true;
     }
     if (future.done()) {
@@ -792,6 +837,15 @@ function captureStack(): string | null {
   const stack = new Error().stack ?? null;
   Error.stackTraceLimit = limit;
   return stack;
+}
+
+// Marks a generator object that a task ran to its end, so that a second task given it refuses it (CPython's
+// "cannot reuse already awaited coroutine") instead of finishing at once with `undefined`. Only finished
+// generators carry the mark: a parked task costs nothing more.
+const FINISHED_COROUTINE = Symbol("asyncio.finishedCoroutine");
+
+function markFinished(generator: Generator<unknown, unknown, unknown>): void {
+  (generator as unknown as Record<symbol, boolean>)[FINISHED_COROUTINE] = true;
 }
 
 function stepTask(task: Task<unknown>): void {
@@ -1035,11 +1089,17 @@ class Sleep<T> implements Awaitable<T> {
     const task = taskContext.getStore();
     // A cancel already pending is raised here without starting a timer nobody would wait for.
     if (task !== undefined && typeof onRejected === "function" && task._deliverPendingCancel(onRejected)) return;
-    const loop = task?.getLoop() ?? runningLoop ?? currentOrNewLoop();
+    const loop = task?.getLoop() ?? runningLoop;
+    if (loop === null) {
+      // Top-level code with no loop running: no timer would ever fire.
+      if (typeof onRejected === "function") onRejected(noRunningLoopError(`sleep(${this.#ms})`));
+      return;
+    }
     (this.#future ??= new SleepFuture(loop, this.#ms, this.#value)).then(onFulfilled, onRejected);
   }
   [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    const loop = steppingTask?.getLoop() ?? runningLoop ?? currentOrNewLoop();
+    const loop = steppingTask?.getLoop() ?? runningLoop;
+    if (loop === null) throw noRunningLoopError(`sleep(${this.#ms})`);
     return (this.#future ??= new SleepFuture(loop, this.#ms, this.#value))[Symbol.iterator]();
   }
 }

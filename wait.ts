@@ -168,7 +168,7 @@ export function wait<T>(aws: Iterable<AwaitableLike<T>>, options?: WaitOptions):
     const futures = new Set<Future<T>>();
     for (const item of new Set(items)) futures.add(ensureFuture(item as AwaitableLike<T>, loop));
     return yield* waitForFutures(futures, timeout, returnWhen, loop);
-  });
+  }, "wait()");
 }
 
 // CPython's `_wait`: one waiter Future, released by the first done-callback that meets the condition or by the

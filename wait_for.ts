@@ -95,7 +95,7 @@ export function waitFor<T>(aw: AwaitableLike<T>, timeoutMs: number | null): Awai
     if (timeoutMs <= 0) return yield* expireNow(aw, loop);
     if (task === null) return yield* withTimeoutOutsideTasks(aw, timeoutMs, loop);
     return yield* withTimeout(aw, timeoutMs, task, loop);
-  });
+  }, "waitFor()");
 }
 
 // CPython's `timeouts.Timeout` around `await aw`: the deadline cancels the task; on the way out, the task's cancel

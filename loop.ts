@@ -285,7 +285,8 @@ export class EventLoop {
   // deno-lint-ignore no-explicit-any
   callLater<A extends any[]>(delayMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     checkTime(delayMs, "callLater", "delay");
-    return this.callAt(this.#clock.now() + delayMs, callback, ...args);
+    this.#checkCallback(callback, "callLater");
+    return this.#addTimerHandle(this.#clock.now() + delayMs, callback, args);
   }
 
   /**
@@ -317,13 +318,13 @@ export class EventLoop {
   callAt<A extends any[]>(whenMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     checkTime(whenMs, "callAt", "time");
     this.#checkCallback(callback, "callAt");
+    return this.#addTimerHandle(whenMs, callback, args);
+  }
+
+  // deno-lint-ignore no-explicit-any
+  #addTimerHandle(whenMs: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
     this.#checkOpen();
-    const timer = new TimerHandle(
-      whenMs,
-      callback as (...args: never[]) => unknown,
-      args,
-      this,
-    );
+    const timer = new TimerHandle(whenMs, callback as (...args: never[]) => unknown, args, this);
     this._addTimer(timer, whenMs);
     return timer;
   }

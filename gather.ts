@@ -70,13 +70,14 @@ export type ResultOf<A> = A extends Future<infer R> ? R
  *   With `returnExceptions`, errors are results instead.
  * - A child cancelled from outside fails the gather with its `CancelledError` (with `returnExceptions`, the
  *   `CancelledError` is its result). The other children go on.
- * - `cancel()` on the gather cancels every child that is not done. The gather then ends cancelled — at once when a
- *   cancelled child reports (without `returnExceptions`), else once every child is done, even if the children
- *   swallowed the cancellation (CPython's `_cancel_requested`, bpo-32684).
+ * - `cancel()` on the gather cancels every child that is not done. The gather then fails with a `CancelledError` —
+ *   at once when a cancelled child reports (without `returnExceptions`), else once every child is done, even if
+ *   the children swallowed the cancellation (CPython's `_cancel_requested`, bpo-32684).
  * - Cancelling the task that awaits the gather cancels the gather, hence its children.
  *
- * Where CPython sets a `CancelledError` as the gather's exception, this port's futures refuse one, so the gather
- * ends cancelled: awaiting it raises the same `CancelledError`, and `cancelled()` is true.
+ * As in CPython, a gather whose child was cancelled, or that was cancelled itself, *fails* with the
+ * `CancelledError`: awaiting it raises that error (so the awaiting task ends cancelled unless it catches it), while
+ * `gather.cancelled()` is false and `gather.exception()` returns the error.
  *
  * Call it as `gather(a, b, c)` or `gather(iterable, { returnExceptions })` with an array or a Set. `gather()` of
  * nothing resolves to `[]`.
@@ -259,8 +260,8 @@ class GatheringFuture extends Future<unknown[]> {
     }
     if (!this.#returnExceptions) {
       if (child.cancelled()) {
-        const error = child._makeCancelledError();
-        this._markCancelled(error.message, error);
+        // As CPython: the gather fails with the child's CancelledError; it is not cancelled itself.
+        this._reject(child._makeCancelledError());
         return;
       }
       if (child._failed()) {
@@ -281,8 +282,7 @@ class GatheringFuture extends Future<unknown[]> {
     }
     if (this.#cancelRequested) {
       const last = children[children.length - 1];
-      const error = last.cancelled() ? last._makeCancelledError() : new CancelledError(this.#cancelMessage);
-      this._markCancelled(error.message, error);
+      this._reject(last.cancelled() ? last._makeCancelledError() : new CancelledError(this.#cancelMessage));
     } else {
       this._resolve(results);
     }

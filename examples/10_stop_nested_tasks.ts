@@ -26,7 +26,7 @@
  *   allTasks: <Task pending name='Task-1' coro=main()> <Task pending name='Task-3' coro=asyncCoroutine2()> …
  *   true
  *   after the cancellations were delivered:
- *     gather: cancelled
+ *     gather: failed with CancelledError, cancelled() false
  *     <Task cancelled name='Task-1' coro=main()>
  *     <Task finished result='slept 1 units' name='Task-2' coro=asyncCoroutine1()>
  *     <Task cancelled name='Task-3' coro=asyncCoroutine2()>
@@ -118,7 +118,8 @@ async function run(): Promise<void> {
       }
     }
     console.log("after the cancellations were delivered:");
-    console.log(`  gather: ${all.cancelled() ? "cancelled" : all}`);
+    // As CPython's: the cancelled gather *failed* with the CancelledError (gather.cancelled() is false).
+    console.log(`  gather: failed with ${(all.exception() as Error).name}, cancelled() ${all.cancelled()}`);
     for (const task of made) console.log(`  ${task}`);
   } finally {
     clearTimeout(simulated);

@@ -245,7 +245,7 @@ function assertStopNestedOutput(lines: string[]): void {
     /^allTasks: <Task pending .*coro=main\(\)>/,
     "true",
     "after the cancellations were delivered:",
-    "  gather: cancelled",
+    "  gather: failed with CancelledError, cancelled() false",
     /^ {2}<Task cancelled .*coro=main\(\)>$/,
     /^ {2}<Task finished result='slept 1 units' /,
     /^ {2}<Task cancelled /,

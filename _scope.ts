@@ -9,11 +9,16 @@
 // - `yield* scope`: a generator delegating to the body. A generator body is delegated to; an async body cannot run
 //   inside a generator task's steps (JavaScript cannot suspend a generator on a promise's inner awaits), so it runs
 //   as a child task the scope waits on. A cancel of the task reaches it through that wait, as CPython's `await`
-//   of a task does; only `currentTask()` inside the body is that child.
+//   of a task does; only `currentTask()` inside the body is that child. Any other function is called right in the
+//   task's step, as CPython's block runs: one that throws at once leaves the scope in that same step (a task group
+//   then cancels the children it made before they ever run); one that returns a promise is waited on as a
+//   foreign promise (write such bodies as async functions to make their awaits cancellable).
 
 import { drive } from "./_awaitable.ts";
-import { isGeneratorObject } from "./_awaitable_like.ts";
-import type { Awaitable } from "./future.ts";
+import { runningLoop } from "./_current.ts";
+import { noRunningLoopError } from "./_no_running_loop.ts";
+import { isGeneratorObject, isThenable } from "./_awaitable_like.ts";
+import { type Awaitable, wrapFuture } from "./future.ts";
 import { currentTask, type Task } from "./task.ts";
 
 /**
@@ -32,6 +37,7 @@ export type EnterScope<S> = (task: Task<unknown> | null) => S;
 export type ExitScope<S> = (scope: S, failed: boolean, error: unknown) => Generator<unknown, void, unknown> | null;
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as GeneratorFunctionConstructor;
+const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor as (...args: never[]) => unknown;
 
 /**
  * Makes the awaitable of a scope. Like a Python coroutine it is lazy (nothing runs until it is awaited) and it can
@@ -61,6 +67,11 @@ class ScopeAwaitable<S, T> implements Awaitable<T> {
 
   // deno-lint-ignore no-explicit-any
   then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
+    if (runningLoop === null && currentTask() === null) {
+      // Top-level code with no loop running: there is no task for the scope to belong to, and never will be.
+      if (typeof onRejected === "function") onRejected(noRunningLoopError(this.#operation));
+      return;
+    }
     runAwaited(this.#enter, this.#exit, this.#take()).then(onFulfilled, onRejected);
   }
 
@@ -107,8 +118,13 @@ function* runDelegated<S, T>(
   try {
     if (body instanceof GeneratorFunction) {
       result = yield* (body(scope) as Generator<unknown, T, unknown>);
-    } else {
+    } else if (body instanceof AsyncFunction) {
       result = yield* task!.getLoop().createTask(() => runInChild(body, scope));
+    } else {
+      const produced = body(scope);
+      if (isGeneratorObject(produced)) result = yield* (produced as Generator<unknown, T, unknown>);
+      else if (isThenable(produced)) result = yield* wrapFuture(produced as PromiseLike<T>, task!.getLoop());
+      else result = produced as T;
     }
   } catch (error) {
     const exiting = exit(scope, true, error);

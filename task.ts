@@ -656,12 +656,11 @@ export class Task<T = unknown> extends Future<T> {
     }
     if ((this.#flags & MUST_CANCEL) !== 0) {
       // A cancel arrived while the function ran (it may have cancelled itself) or awaited a foreign promise: it
-      // surfaces at this await. A sleep started for this await is cancelled with it, as CPython's sleep never
-      // starts its timer then; any other pending future is cancelled and waited for, as CPython's step passes a
-      // pending cancel on to the future the coroutine yields (bpo-34872).
-      if (future instanceof SleepFuture || future.done()) {
+      // surfaces at this await. A pending future is cancelled and waited for, as CPython's step passes a pending
+      // cancel on to the future the coroutine yields (bpo-34872): the CancelledError comes with its done-callback,
+      // one loop iteration later, as in CPython.
+      if (future.done()) {
         this.#flags &= ~MUST_CANCEL;
-        if (future instanceof SleepFuture) future.cancel();
         reject(Task.#makeCancelledError(this));
         return true;
       }
@@ -708,7 +707,22 @@ export class Task<T = unknown> extends Future<T> {
     for (const other of others) if (other.done()) others.delete(other);
   }
 
-  /** @ignore Raises a pending cancel at an await that has not started waiting yet (see `Sleep.then`). */
+  /**
+   * @ignore `await sleep(ms)` with a cancel pending: no timer is started, and the cancel is raised after one pass
+   * through the ready queue, when CPython's task would have cancelled the sleep's future and been woken by it.
+   */
+  _awaitSleepWithPendingCancel(resolve: (value: unknown) => void): boolean {
+    const flags = this.#flags;
+    if ((flags & GENERATOR) !== 0 || (flags & MUST_CANCEL) === 0 || this.#waiter !== null || this.done()) {
+      return false;
+    }
+    this.#waiter = YIELD;
+    this.#resolveAwait = resolve;
+    this.getLoop()._schedule(wakeAsyncFunction, this);
+    return true;
+  }
+
+  /** @ignore Raises a pending cancel at an await that has not started waiting yet (see `Queue.get`). */
   _deliverPendingCancel(reject: (reason: unknown) => void): boolean {
     const flags = this.#flags;
     if ((flags & GENERATOR) !== 0 || (flags & MUST_CANCEL) === 0 || this.#waiter !== null || this.done()) {
@@ -719,14 +733,12 @@ export class Task<T = unknown> extends Future<T> {
     return true;
   }
 
-  /** @ignore `await sleep(0)` inside this task's async function: one pass through the ready queue. */
-  _awaitYield(resolve: (value: unknown) => void, reject: (reason: unknown) => void, value: unknown): boolean {
+  /**
+   * @ignore `await sleep(0)` inside this task's async function: one pass through the ready queue. A pending cancel
+   * is raised when it wakes, as CPython's next step throws it in after the bare yield.
+   */
+  _awaitYield(resolve: (value: unknown) => void, _reject: (reason: unknown) => void, value: unknown): boolean {
     if ((this.#flags & GENERATOR) !== 0 || this.#waiter !== null || this.done()) return false;
-    if ((this.#flags & MUST_CANCEL) !== 0) {
-      this.#flags &= ~MUST_CANCEL;
-      reject(Task.#makeCancelledError(this));
-      return true;
-    }
     this.#waiter = YIELD;
     if (value !== undefined) Task.#extrasOrNew(this).yieldValue = value;
     this.#resolveAwait = resolve;
@@ -1087,8 +1099,11 @@ class Sleep<T> implements Awaitable<T> {
   // deno-lint-ignore no-explicit-any
   then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
     const task = taskContext.getStore();
-    // A cancel already pending is raised here without starting a timer nobody would wait for.
-    if (task !== undefined && typeof onRejected === "function" && task._deliverPendingCancel(onRejected)) return;
+    // A cancel already pending is raised without starting a timer nobody would wait for.
+    if (
+      task !== undefined && typeof onFulfilled === "function" &&
+      task._awaitSleepWithPendingCancel(onFulfilled as (value: unknown) => void)
+    ) return;
     const loop = task?.getLoop() ?? runningLoop;
     if (loop === null) {
       // Top-level code with no loop running: no timer would ever fire.
@@ -1152,10 +1167,10 @@ const YIELD_NOTHING = new YieldOnce<undefined>(undefined);
 /**
  * Suspends the current coroutine for `ms` milliseconds, then resumes it with `result` (Python's `asyncio.sleep`).
  * Works in both coroutine kinds: `await sleep(ms)` and `yield* sleep(ms)`. `sleep(0)` (or any delay ≤ 0) yields
- * once through the ready queue and never uses a host timer, so other tasks run. Called in a task, the sleep starts
- * at once on the task's loop (the moment a Python coroutine's `await asyncio.sleep()` starts it, as the call is
- * awaited straight away); called outside any task, it starts when first awaited, on the awaiting task's loop, so
- * `loop.runUntilComplete(sleep(10))` sleeps on `loop`. Cancelling the awaiting task cancels its timer.
+ * once through the ready queue and never uses a host timer, so other tasks run. Like CPython's coroutine, the sleep
+ * is lazy: its timer starts when it is first awaited, on the awaiting task's loop, so
+ * `loop.runUntilComplete(sleep(10))` sleeps on `loop`, and a sleep never awaited starts nothing. Cancelling the
+ * awaiting task cancels its timer.
  *
  * @typeParam T The type of `result`.
  * @param ms How long to sleep, in ms; ≤ 0 means one pass through the loop; `Infinity` sleeps until cancelled.
@@ -1184,13 +1199,10 @@ export function sleep<T = undefined>(ms: number, result?: T): Awaitable<T> {
   if (typeof ms !== "number") {
     throw new TypeError(`Cannot sleep(): the delay must be a number of ms, received ${describe(ms)}`);
   }
-  if (ms > 0) {
-    // In a task the loop is known: the sleep is its own timer at once, without the lazy wrapper (one object less
-    // per sleep, and `await` reaches the future directly).
-    const task = steppingTask ?? taskContext.getStore();
-    if (task !== undefined && task !== null && !task.done()) return new SleepFuture(task.getLoop(), ms, result as T);
-    return new Sleep(ms, result as T);
-  }
+  // Lazy, as CPython's `asyncio.sleep()` coroutine: the timer starts when the sleep is awaited, so a sleep handed
+  // to `ensureFuture()` runs in a task of its own (one loop iteration later, as in CPython) and one never awaited
+  // starts nothing.
+  if (ms > 0) return new Sleep(ms, result as T);
   if (Number.isNaN(ms)) throw new RangeError("Cannot sleep(): the delay must be a number of ms, received NaN");
   return result === undefined ? YIELD_NOTHING as YieldOnce<T> : new YieldOnce(result as T);
 }

@@ -28,6 +28,7 @@
  */
 
 import { awaitable } from "./_awaitable.ts";
+import { taskContext } from "./_task_context.ts";
 import { currentOrNewLoop } from "./_current.ts";
 import { type AwaitableLike, checkAwaitable, checkTimeout, isGeneratorObject, isThenable } from "./_awaitable_like.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
@@ -176,13 +177,31 @@ function releaseWaiter(waiter: Future<void>): void {
 }
 
 // `await aw` inside the current task. A generator coroutine or a library awaitable runs right here, as Python runs
-// an awaited coroutine in the awaiting task; a Future is waited on (a cancel of the task cancels it); a function or
-// a promise gets a Future of its own.
+// an awaited coroutine in the awaiting task; so does an async function awaited from an async function's task (its
+// awaits are then the task's own, and a cancel reaches them). A Future is waited on (a cancel of the task cancels
+// it); an async function in a generator task, or a promise, gets a Future of its own.
 function awaitInTask<T>(aw: AwaitableLike<T>, loop: EventLoop): Iterable<unknown, T, unknown> {
   if (aw instanceof Future) return aw;
   if (isGeneratorObject(aw)) return aw as Generator<unknown, T, unknown>;
   if (isThenable(aw) && typeof (aw as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
     return aw as unknown as Iterable<unknown, T, unknown>;
   }
+  if (typeof aw === "function" && taskContext.getStore() !== undefined) {
+    const produced = (aw as () => unknown)();
+    if (isGeneratorObject(produced)) return produced as Generator<unknown, T, unknown>;
+    if (isThenable(produced)) return awaitPromise(produced as PromiseLike<T>);
+    return returnAtOnce(produced as T);
+  }
   return ensureFuture(aw, loop);
+}
+
+// Waits on a promise from generator steps that `drive()` runs (in an async function's task context): the promise is
+// yielded, and `drive()` awaits it.
+function* awaitPromise<T>(promise: PromiseLike<T>): Generator<unknown, T, unknown> {
+  return (yield promise) as T;
+}
+
+// deno-lint-ignore require-yield
+function* returnAtOnce<T>(value: T): Generator<unknown, T, unknown> {
+  return value;
 }

@@ -336,12 +336,15 @@ Deno.test("a put() into a full queue that times out, even as room is made at its
     assert.equal(queue.qsize(), maxsize);
     loop.callLater(10, () => queue.getNowait());
     assert.equal(await outcome(loop, awaiting(kind, () => waitFor(queue.put(4), 10))), "TimeoutError");
+    assert.equal(queue.qsize(), maxsize - 1, "the room made at the deadline stays free");
+    queue.putNowait(40);
     loop.callLater(10, () => queue.getNowait());
     assert.equal(
       await outcome(loop, awaiting(kind, () => timeout(10, body(kind, () => queue.put(5))))),
       "TimeoutError",
     );
-    assert.equal(queue.qsize(), 0);
+    assert.equal(queue.qsize(), maxsize - 1);
+    drain(queue);
     assert.doesNotMatch(String(queue), /putters/);
     // A put in a timeout(0) scope with room puts without suspending; on a full queue it times out adding nothing.
     assert.equal(await outcome(loop, awaiting(kind, () => timeout(0, body(kind, () => queue.put(6))))), undefined);

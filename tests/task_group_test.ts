@@ -882,10 +882,23 @@ Deno.test("createTask() on a group that was not entered throws InvalidStateError
 });
 
 Deno.test("taskGroup() awaited outside a task throws InvalidStateError, as CPython's test_taskgroup_without_parent_task", async () => {
+  // With no loop running at all, the error says how to run it instead.
   await assert.rejects(
     async () => await taskGroup(async () => {}),
-    (error) => error instanceof InvalidStateError && /cannot determine the parent task/.test(error.message),
+    (error) => error instanceof InvalidStateError && /run\(main\)/.test(error.message),
   );
+  // Awaited from a loop's plain callback, there is a loop but no parent task.
+  const loop = virtualLoop();
+  const outcome = loop.createFuture<unknown>();
+  loop.callSoon(() => {
+    Promise.resolve(taskGroup(async () => {})).then(
+      () => outcome.setResult(null),
+      (error) => outcome.setResult(error),
+    );
+  });
+  const error = await loop.runUntilComplete(outcome);
+  assert.ok(error instanceof InvalidStateError && /cannot determine the parent task/.test(error.message), `${error}`);
+  loop.close();
 });
 
 Deno.test("taskGroup() refuses a body that is not a function and createTask() a value that is not a coroutine, naming the value", async () => {

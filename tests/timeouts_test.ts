@@ -778,8 +778,19 @@ Deno.test("Timeout.reschedule() refuses a scope not entered, expired or finished
 Deno.test("timeout() awaited outside a task throws InvalidStateError, as CPython's test_timeout_without_task", async () => {
   await assert.rejects(
     async () => await timeout(10, async () => "never"),
-    (error) => error instanceof InvalidStateError && error.message === "Timeout should be used inside a task",
+    (error) => error instanceof InvalidStateError && /no event loop is running.*run\(main\)/.test(error.message),
   );
+  const loop = virtualLoop();
+  const outcome = loop.createFuture<unknown>();
+  loop.callSoon(() => {
+    Promise.resolve(timeout(10, async () => "never")).then(
+      () => outcome.setResult(null),
+      (error) => outcome.setResult(error),
+    );
+  });
+  const error = await loop.runUntilComplete(outcome);
+  assert.ok(error instanceof InvalidStateError && error.message === "Timeout should be used inside a task", `${error}`);
+  loop.close();
   const delegated = timeoutAt(10, function* () {
     return "never";
   })[Symbol.iterator]();

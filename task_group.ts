@@ -70,11 +70,20 @@ export interface TaskGroupTaskOptions {
 // The group's steps that only this module may take (CPython's `__aenter__` / `__aexit__`), set in the class's
 // static block so that they can reach its private fields.
 let enterGroup: (group: TaskGroup, task: Task<unknown> | null) => TaskGroup;
+let makeGroup: () => TaskGroup;
+// Only `makeGroup` may construct (see the constructor).
+let constructing = false;
 let exitGroup: (group: TaskGroup, failed: boolean, error: unknown) => Generator<unknown, void, unknown>;
 
 /**
  * A group of child tasks (Python's `asyncio.TaskGroup`): the object a `taskGroup()` body receives, to start
  * children with `createTask`.
+ *
+ * There is no public constructor and no `await using` form: `taskGroup(body)` is CPython's `async with
+ * TaskGroup() as tg:` block. JavaScript's disposers cannot see the error that leaves the block, so a group could
+ * not tell a failing body from a finishing one, and the group's own `AggregateError` thrown from a disposer would
+ * reach the caller wrapped in a `SuppressedError`. `new TaskGroup()` therefore throws a `TypeError` that shows the
+ * `taskGroup()` form.
  *
  * @example
  * ```ts
@@ -117,21 +126,26 @@ export class TaskGroup {
   static {
     enterGroup = (group, task) => group.#enter(task);
     exitGroup = (group, failed, error) => group.#exit(failed, error);
+    makeGroup = () => {
+      constructing = true;
+      try {
+        return new TaskGroup();
+      } finally {
+        constructing = false;
+      }
+    };
   }
 
-  /**
-   * Makes a group that is not entered yet: `taskGroup(body)` makes and enters one around its body; a group made
-   * here refuses `createTask`.
-   *
-   * @example
-   * ```ts
-   * import { TaskGroup } from "./task_group.ts";
-   * import assert from "node:assert/strict";
-   *
-   * assert.equal(String(new TaskGroup()), "<TaskGroup>");
-   * ```
-   */
-  constructor() {}
+  // Private: only `taskGroup()` makes groups (see the class documentation); plain JavaScript that calls it anyway
+  // gets a TypeError that shows the way.
+  private constructor() {
+    if (!constructing) {
+      throw new TypeError(
+        "TaskGroup has no public constructor: use `await taskGroup(async (group) => { group.createTask(…); })`, " +
+          "CPython's `async with TaskGroup() as group:` block (there is no `await using` form)",
+      );
+    }
+  }
 
   /**
    * Starts a child task in the group (Python's `TaskGroup.create_task`): a real task of the running loop, that the
@@ -358,5 +372,5 @@ export function taskGroup<T>(body: TaskGroupBody<T>): Awaitable<T> {
       }`,
     );
   }
-  return scoped("taskGroup()", (task) => enterGroup(new TaskGroup(), task), exitGroup, body);
+  return scoped("taskGroup()", (task) => enterGroup(makeGroup(), task), exitGroup, body);
 }

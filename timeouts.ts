@@ -56,12 +56,21 @@ type TimeoutState = "created" | "active" | "expiring" | "expired" | "finished";
 // The scope's steps that only this module may take (CPython's `__aenter__` / `__aexit__`), set in the class's
 // static block so that they can reach its private fields.
 let enterTimeout: (scope: Timeout, task: Task<unknown>) => void;
+let makeTimeout: (when: number | null) => Timeout;
+// Only `makeTimeout` may construct (see the constructor).
+let constructing = false;
 let exitTimeout: (scope: Timeout, failed: boolean, error: unknown) => null;
 let expire: (scope: Timeout) => void;
 
 /**
  * A timeout scope (Python's `asyncio.Timeout`): the object a `timeout()` / `timeoutAt()` body receives, to read
  * and move the deadline. `null` means no deadline.
+ *
+ * There is no public constructor and no `await using` form: `timeout(ms, body)` is CPython's `async with
+ * asyncio.timeout(ms):` block. JavaScript's disposers cannot see the error that leaves the block, so a scope could
+ * not turn the body's `CancelledError` into a `TimeoutError`, and an error thrown from a disposer reaches the
+ * caller wrapped in a `SuppressedError`. `new Timeout()` therefore throws a `TypeError` that shows the `timeout()`
+ * form.
  *
  * @example Move the deadline from inside the body
  * ```ts
@@ -94,28 +103,25 @@ export class Timeout {
     enterTimeout = (scope, task) => scope.#enter(task);
     exitTimeout = (scope, failed, error) => scope.#exit(failed, error);
     expire = (scope) => scope.#expire();
+    makeTimeout = (when) => {
+      constructing = true;
+      try {
+        return new Timeout(when);
+      } finally {
+        constructing = false;
+      }
+    };
   }
 
-  /**
-   * Makes a scope that is not entered yet. `timeout()` and `timeoutAt()` make and enter one around their body;
-   * this constructor is there for type checks and symmetry with CPython.
-   *
-   * @param when The deadline in loop time (ms), or null for none.
-   * @throws {TypeError} If `when` is neither a number nor null.
-   * @throws {RangeError} If `when` is NaN.
-   *
-   * @example
-   * ```ts
-   * import { Timeout } from "./timeouts.ts";
-   * import assert from "node:assert/strict";
-   *
-   * const scope = new Timeout(null);
-   * assert.equal(scope.when(), null);
-   * assert.equal(String(scope), "<Timeout [created]>");
-   * ```
-   */
-  constructor(when: number | null) {
-    checkWhen(when, "make a Timeout", "deadline");
+  // Private: only `timeout()` / `timeoutAt()` make scopes (see the class documentation); plain JavaScript that
+  // calls it anyway gets a TypeError that shows the way.
+  private constructor(when: number | null) {
+    if (!constructing) {
+      throw new TypeError(
+        "Timeout has no public constructor: use `await timeout(ms, async (scope) => { … })`, CPython's " +
+          "`async with asyncio.timeout(delay) as scope:` block (there is no `await using` form)",
+      );
+    }
     this.#when = when;
   }
 
@@ -225,10 +231,15 @@ export class Timeout {
    *
    * @example
    * ```ts
-   * import { Timeout } from "./timeouts.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import { timeout } from "./timeouts.ts";
+   * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
    *
-   * assert.equal(String(new Timeout(5)), "<Timeout [created]>");
+   * const loop = newEventLoop({ clock: new VirtualClock() });
+   * const seen = await loop.runUntilComplete(async () => await timeout(5, async (scope) => String(scope)));
+   * assert.equal(seen, "<Timeout [active] when=5>");
+   * loop.close();
    * ```
    */
   toString(): string {
@@ -348,7 +359,7 @@ export function timeout<T>(ms: number | null, body: TimeoutBody<T>): Awaitable<T
     "timeout()",
     (task) => {
       const when = ms === null || task === null ? null : task.getLoop().time() + ms;
-      return enterScope(new Timeout(when), task);
+      return enterScope(makeTimeout(when), task);
     },
     exitScope,
     body,
@@ -388,5 +399,5 @@ export function timeout<T>(ms: number | null, body: TimeoutBody<T>): Awaitable<T
 export function timeoutAt<T>(when: number | null, body: TimeoutBody<T>): Awaitable<T> {
   checkWhen(when, "make a timeoutAt()", "deadline");
   checkBody(body, "make a timeoutAt()");
-  return scoped("timeoutAt()", (task) => enterScope(new Timeout(when), task), exitScope, body);
+  return scoped("timeoutAt()", (task) => enterScope(makeTimeout(when), task), exitScope, body);
 }

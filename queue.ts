@@ -39,9 +39,11 @@
  */
 
 import { awaitable } from "./_awaitable.ts";
+import { isThenable } from "./_awaitable_like.ts";
 import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
 import type { Awaitable, Future } from "./future.ts";
+import type { Task } from "./task.ts";
 
 export type { Awaitable, Thenable } from "./future.ts";
 import { getRunningLoop } from "./loop.ts";
@@ -307,7 +309,7 @@ class Heap<T> implements ItemStore<T> {
 
 // ---- The awaitables of put(), get() and join(). --------------------------------------------------------------
 
-// What a QueueOperation does.
+// What a QueueOperation does (the `kind` of the queue's waiting steps).
 const GET = 0;
 const PUT = 1;
 const JOIN = 2;
@@ -316,10 +318,11 @@ const OPERATION_NAMES = ["queue.get()", "queue.put()", "queue.join()"];
 
 // One call of put(), get() or join(): lazy like a Python coroutine — nothing happens until a task awaits it — and
 // awaitable once. When the operation can finish at once (an item to get, room to put) it does so in `then` / the
-// first `next`, without the generator wrapper and without suspending the task — as CPython's `await queue.get()`
-// on a non-empty queue never yields to the loop. Otherwise it runs the queue's waiting generator: delegated to with
-// `yield*`, or driven by `awaitable()` for `await`. The object is its own iterator, and one class serves the three
-// kinds, so the no-wait path allocates one small object.
+// first `next`, without suspending the task — as CPython's `await queue.get()` on a non-empty queue never yields
+// to the loop. Otherwise it waits: delegated to with `yield*`, it runs the queue's waiting generator; awaited in an
+// async function's task, an `AsyncWait` runs the same steps as callbacks, the task waiting on each waiter future
+// (so a cancel reaches it); awaited anywhere else, `awaitable()` drives the generator. The object is its own
+// iterator, and one class serves the three kinds, so the no-wait path allocates one small object.
 class QueueOperation<T, R> implements Awaitable<R>, Iterator<unknown, R, unknown> {
   #queue: Queue<T>;
   #kind: OperationKind;
@@ -340,10 +343,12 @@ class QueueOperation<T, R> implements Awaitable<R>, Iterator<unknown, R, unknown
     // surfaces here, before the operation does anything, so a task that ends cancelled never took or put an item.
     const task = taskContext.getStore();
     if (task !== undefined && typeof onRejected === "function" && task._deliverPendingCancel(onRejected)) return;
-    if (this.#ready()) {
+    const queue = this.#queue;
+    const kind = this.#kind;
+    if (queue._canFinish(kind)) {
       let value: R;
       try {
-        value = this.#finish();
+        value = queue._finish(kind, this.#item) as R;
       } catch (error) {
         if (typeof onRejected === "function") onRejected(error);
         return;
@@ -351,8 +356,12 @@ class QueueOperation<T, R> implements Awaitable<R>, Iterator<unknown, R, unknown
       if (typeof onFulfilled === "function") onFulfilled(value);
       return;
     }
+    if (task !== undefined && typeof onFulfilled === "function" && typeof onRejected === "function") {
+      new AsyncWait(queue, kind, this.#item, task, onFulfilled, onRejected).wait();
+      return;
+    }
     // (Thenable's `then` types its callbacks as required; GeneratorAwaitable hands missing ones to Promise#then.)
-    awaitable(() => this.#wait(), OPERATION_NAMES[this.#kind]).then(
+    awaitable(() => this.#wait(), OPERATION_NAMES[kind]).then(
       onFulfilled as (value: R) => unknown,
       onRejected as (reason: unknown) => unknown,
     );
@@ -365,7 +374,8 @@ class QueueOperation<T, R> implements Awaitable<R>, Iterator<unknown, R, unknown
 
   next(value?: unknown): IteratorResult<unknown, R> {
     if (this.#waiting === null) {
-      if (this.#ready()) return { value: this.#finish(), done: true };
+      const queue = this.#queue;
+      if (queue._canFinish(this.#kind)) return { value: queue._finish(this.#kind, this.#item) as R, done: true };
       this.#waiting = this.#wait();
     }
     return this.#waiting.next(value);
@@ -381,29 +391,9 @@ class QueueOperation<T, R> implements Awaitable<R>, Iterator<unknown, R, unknown
     return this.#waiting.return!(value);
   }
 
-  // Whether the operation can finish now, without waiting.
-  #ready(): boolean {
-    const queue = this.#queue;
-    const kind = this.#kind;
-    if (kind === GET) return !queue.empty();
-    if (kind === PUT) return !queue.full();
-    return queue._unfinishedTasks() === 0;
-  }
-
-  // Finishes it (may throw, as `putNowait` on a shut-down queue).
-  #finish(): R {
-    const kind = this.#kind;
-    if (kind === GET) return this.#queue.getNowait() as unknown as R;
-    if (kind === PUT) this.#queue.putNowait(this.#item as T);
-    return undefined as R;
-  }
-
   // The generator that waits, then finishes it.
   #wait(): Generator<unknown, R, unknown> {
-    const kind = this.#kind;
-    if (kind === GET) return this.#queue._waitToGet() as unknown as Generator<unknown, R, unknown>;
-    if (kind === PUT) return this.#queue._waitToPut(this.#item as T) as Generator<unknown, R, unknown>;
-    return this.#queue._waitForJoin() as Generator<unknown, R, unknown>;
+    return this.#queue._waitFor(this.#kind, this.#item) as Generator<unknown, R, unknown>;
   }
 
   #claim(): void {
@@ -411,6 +401,107 @@ class QueueOperation<T, R> implements Awaitable<R>, Iterator<unknown, R, unknown
     this.#used = true;
   }
 }
+
+// The waiting part of a queue operation awaited in an async function's task, as callbacks: the queue's waiting
+// steps (`_waitFor`) without a generator and an async function to drive it. Each wait is the task's own await of a
+// waiter future — the task's waiter, which its cancel cancels — and the task's wake-up comes back here to re-check
+// the queue before the function resumes.
+class AsyncWait<T> {
+  #queue: Queue<T>;
+  #kind: OperationKind;
+  #item: T | undefined;
+  #task: Task<unknown>;
+  // deno-lint-ignore no-explicit-any
+  #onFulfilled: (value: any) => unknown;
+  // deno-lint-ignore no-explicit-any
+  #onRejected: (reason: any) => unknown;
+  #waiter: Future<void> | null = null;
+  #woken = (outcome: unknown): void => this.#resumed(outcome);
+
+  constructor(
+    queue: Queue<T>,
+    kind: OperationKind,
+    item: T | undefined,
+    task: Task<unknown>,
+    // deno-lint-ignore no-explicit-any
+    onFulfilled: (value: any) => unknown,
+    // deno-lint-ignore no-explicit-any
+    onRejected: (reason: any) => unknown,
+  ) {
+    this.#queue = queue;
+    this.#kind = kind;
+    this.#item = item;
+    this.#task = task;
+    this.#onFulfilled = onFulfilled;
+    this.#onRejected = onRejected;
+  }
+
+  wait(): void {
+    let waiter: Future<void>;
+    try {
+      waiter = this.#queue._enqueueWaiter(this.#kind);
+    } catch (error) {
+      this.#onRejected(error);
+      return;
+    }
+    this.#waiter = waiter;
+    // The task's own await of the waiter, resumed through #woken. (Registered with the task directly: a re-wait
+    // happens in the task's wake-up, a loop callback outside the task's async context.)
+    const task = this.#task;
+    if (task._awaitFuture(waiter as Future<unknown>, this.#woken, this.#woken)) return;
+    // The task waits on something else too (`Promise.all([queue.get(), …])`): a cancel of the task must reach
+    // this waiter as well.
+    if (!task.done()) task._alsoWaitOn(waiter as Future<unknown>);
+    waiter._addCallback(wokenByCallback, this);
+  }
+
+  /** Resumes after a plain done-callback of the waiter (see `wait`). */
+  _wokenByCallback(): void {
+    this.#resumed(undefined);
+  }
+
+  // The task woke: its waiter is done, or the task is cancelled. The task hands in the waiter's outcome, or a
+  // thenable that rejects with the error to raise (see Task#_wakeAsyncFunction); a plain callback (the task waited
+  // on something else too) hands in the result or the error.
+  #resumed(outcome: unknown): void {
+    const waiter = this.#waiter!;
+    // What is resolved here resumes the async function in microtasks: the loop completes that step first.
+    waiter.getLoop()._noteMicrotasks();
+    let error: unknown = NO_ERROR;
+    if (isThenable(outcome)) {
+      (outcome as PromiseLike<unknown>).then(undefined, (reason: unknown) => void (error = reason));
+    } else if (waiter.cancelled()) {
+      error = waiter._makeCancelledError();
+    }
+    const queue = this.#queue;
+    const kind = this.#kind;
+    if (error !== NO_ERROR) {
+      queue._abandonWaiter(kind, waiter);
+      this.#onRejected(error);
+      return;
+    }
+    if (kind === JOIN || queue._canFinish(kind)) {
+      let value: unknown;
+      try {
+        value = queue._finish(kind, this.#item);
+      } catch (finishError) {
+        this.#onRejected(finishError);
+        return;
+      }
+      this.#onFulfilled(value);
+      return;
+    }
+    // Woken, but another took the item (or the room) first, or the queue shut down: wait again.
+    this.wait();
+  }
+}
+
+function wokenByCallback<T>(wait: AsyncWait<T>): void {
+  wait._wokenByCallback();
+}
+
+// Marks "no error" in AsyncWait (undefined is a valid thing to throw).
+const NO_ERROR = Symbol("no error");
 
 // `for await (const item of queue)`: gets until the queue is shut down and empty. Written by hand rather than as an
 // async generator: no generator state to leave suspended on `break`, and no extra await per item at `yield`.
@@ -861,63 +952,70 @@ export class Queue<T> implements AsyncIterable<T> {
     return `${text}>`;
   }
 
-  /** @ignore How many items were put and not yet marked done. */
-  _unfinishedTasks(): number {
-    return this.#unfinishedTasks;
-  }
-
-  /** @ignore The waiting part of `get()` (CPython's loop in `Queue.get`). */
-  *_waitToGet(): Generator<unknown, T, unknown> {
-    while (this.#items.size === 0) {
-      if (this.#isShutdown) throw new QueueShutDown(`Cannot get from ${this}: it is shut down and empty`);
-      const getter = getRunningLoop().createFuture<void>();
-      this.#getters.push(getter);
+  /**
+   * @ignore The waiting part of `get()` (0), `put()` (1) or `join()` (2) for generator code: CPython's loop in
+   * `Queue.get` / `Queue.put`, and `Event.wait` on `_finished`. Async functions run the same steps as callbacks
+   * (see `AsyncWait`).
+   */
+  *_waitFor(kind: number, item: T | undefined): Generator<unknown, unknown, unknown> {
+    while (!this._canFinish(kind)) {
+      const waiter = this._enqueueWaiter(kind);
       try {
-        yield* getter;
+        yield* waiter;
       } catch (error) {
-        getter.cancel();
-        // Already gone if a putNowait() or shutdown() took it off the line.
-        this.#getters.remove(getter);
-        // Woken by a put, but cancelled before it could take the item: the wake-up goes to the next getter,
-        // or the item would sit in the queue while getters wait.
-        if (this.#items.size > 0 && !getter.cancelled()) wakeUpNext(this.#getters);
+        this._abandonWaiter(kind, waiter);
         throw error;
       }
+      if (kind === 2) return undefined;
     }
-    return this.getNowait();
+    return this._finish(kind, item);
   }
 
-  /** @ignore The waiting part of `put()` (CPython's loop in `Queue.put`). */
-  *_waitToPut(item: T): Generator<unknown, void, unknown> {
-    while (this.full()) {
-      if (this.#isShutdown) throw new QueueShutDown(`Cannot put into ${this}: it is shut down`);
-      const putter = getRunningLoop().createFuture<void>();
-      this.#putters.push(putter);
-      try {
-        yield* putter;
-      } catch (error) {
-        putter.cancel();
-        this.#putters.remove(putter);
-        // Woken by a get, but cancelled before it could use the room: the next putter gets it.
-        if (!this.full() && !putter.cancelled()) wakeUpNext(this.#putters);
-        throw error;
-      }
-    }
-    this.putNowait(item);
+  /** @ignore Whether `get()` (0), `put()` (1) or `join()` (2) can finish without waiting. */
+  _canFinish(kind: number): boolean {
+    if (kind === 0) return this.#items.size > 0;
+    if (kind === 1) return !this.full();
+    return this.#unfinishedTasks === 0;
   }
 
-  /** @ignore The waiting part of `join()` (CPython's `Event.wait` on `_finished`). */
-  *_waitForJoin(): Generator<unknown, void, unknown> {
-    const joiner = getRunningLoop().createFuture<void>();
-    this.#joiners.push(joiner);
-    try {
-      yield* joiner;
-    } catch (error) {
-      joiner.cancel();
-      const index = this.#joiners.indexOf(joiner);
+  /** @ignore Finishes `get()` (0), `put()` (1) or `join()` (2) once `_canFinish(kind)` (may throw QueueShutDown). */
+  _finish(kind: number, item: T | undefined): unknown {
+    if (kind === 0) return this.getNowait();
+    if (kind === 1) this.putNowait(item as T);
+    return undefined;
+  }
+
+  /**
+   * @ignore A waiter future for one wait of `get()` (0), `put()` (1) or `join()` (2), in line with the others; a
+   * get or put on a shut-down queue has nothing to wait for and throws QueueShutDown instead.
+   */
+  _enqueueWaiter(kind: number): Future<void> {
+    if (kind === 0 && this.#isShutdown) {
+      throw new QueueShutDown(`Cannot get from ${this}: it is shut down and empty`);
+    }
+    if (kind === 1 && this.#isShutdown) throw new QueueShutDown(`Cannot put into ${this}: it is shut down`);
+    const waiter = getRunningLoop().createFuture<void>();
+    if (kind === 0) this.#getters.push(waiter);
+    else if (kind === 1) this.#putters.push(waiter);
+    else this.#joiners.push(waiter);
+    return waiter;
+  }
+
+  /**
+   * @ignore A wait ended with an error (a cancel, mostly): takes the waiter out of line and, if it had been woken
+   * already, hands its wake-up to the next waiter — or the item (the room) would sit unused while others wait.
+   */
+  _abandonWaiter(kind: number, waiter: Future<void>): void {
+    waiter.cancel();
+    if (kind === 2) {
+      const index = this.#joiners.indexOf(waiter);
       if (index >= 0) this.#joiners.splice(index, 1);
-      throw error;
+      return;
     }
+    const waiters = kind === 0 ? this.#getters : this.#putters;
+    // Already gone if a putNowait()/getNowait() or shutdown() took it off the line.
+    waiters.remove(waiter);
+    if (!waiter.cancelled() && this._canFinish(kind)) wakeUpNext(waiters);
   }
 
   #wakeJoiners(): void {

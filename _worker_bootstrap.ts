@@ -61,8 +61,15 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
   globalThis.addEventListener("error", (event) => {
     send({ kind: "uncaught", error: serializeError((event as ErrorEvent).error ?? (event as ErrorEvent).message) });
   });
+  // A promise rejected with nobody to handle it is a bug of the thread's code, not a reason to end the thread: as
+  // CPython logs a failed callback or a never-retrieved task exception and goes on, it goes to the loop's exception
+  // handler (the default one prints it; one set in the thread sees it) and the loop keeps running.
   globalThis.addEventListener("unhandledrejection", (event) => {
-    send({ kind: "uncaught", error: serializeError((event as PromiseRejectionEvent).reason) });
+    event.preventDefault();
+    loop.callExceptionHandler({
+      message: `Unhandled promise rejection in ${description}`,
+      exception: (event as PromiseRejectionEvent).reason,
+    });
   });
   process.on("exit", (code: number) => {
     if (!stopping) send({ kind: "exiting", code: code ?? 0 });

@@ -455,6 +455,32 @@ threadTest(
   },
 );
 
+Deno.test("a LoopThread whose loop meets a stray rejected promise or a never-retrieved task exception reports it through that loop's exception handler and keeps running (CPython logs and goes on)", async () => {
+  // A program of its own: it collects garbage in the thread (--expose-gc), and the default handler prints to stderr.
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--expose-gc", new URL("./fixtures/thread_unhandled.ts", import.meta.url).pathname],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  // The default handler printed both, with the error's stack, and the thread went on.
+  assert.match(
+    stderr,
+    /Unhandled promise rejection in LoopThread "default-handler"\nRangeError: stray A\n\s+at strayRejection/,
+  );
+  assert.match(stderr, /Task exception was never retrieved\nTypeError: task failed A\n\s+at /);
+  // A handler set in the thread (through a worker function) saw both; the thread went on.
+  assert.deepEqual(stdout.trim().split("\n"), [
+    "default handler: still running",
+    'own handler saw: Unhandled promise rejection in LoopThread "own-handler": stray B',
+    "own handler saw: Task exception was never retrieved: task failed B",
+    "own handler: still running",
+  ]);
+  assert.doesNotMatch(stderr, /stray B|task failed B/);
+});
+
 // ---- Pools ------------------------------------------------------------------------------------------------------------
 
 threadTest(

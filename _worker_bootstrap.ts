@@ -22,7 +22,7 @@ import { runLoopShutdownHooks } from "./_loop_shutdown.ts";
 import { describe } from "./_describe.ts";
 import { cloneFailure, serializeError } from "./_thread_errors.ts";
 import { takeTransfers } from "./_transfer.ts";
-import type { CallMode, HostMessage, WorkerMessage, WorkerSetup } from "./_worker_link.ts";
+import { type CallMode, type HostMessage, labelOf, type WorkerMessage, type WorkerSetup } from "./_worker_link.ts";
 import { fromWire, toWire } from "./_wire.ts";
 import { type EventLoop, newEventLoop, setEventLoop } from "./loop.ts";
 import { allTasks, ensureFuture, type Task } from "./task.ts";
@@ -186,7 +186,7 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
       loop.callSoon(acknowledge, call.id);
       return;
     }
-    const label = `${call.name}()`;
+    const label = `${labelOf({ moduleUrl: call.module, exportName: call.name })}()`;
     const coro = call.mode === "coroutine" && found instanceof GeneratorFunction
       ? found(...args) as Generator<unknown, unknown, unknown>
       : () => callCoroutine(found, args, call.mode, label);
@@ -219,7 +219,8 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
     try {
       send({ kind: "result", id: call.id, value }, takeTransfers([result]));
     } catch (error) {
-      fail(call, cloneFailure([value], [`the result of ${call.name}()`], `the thread that called it`, error));
+      const label = labelOf({ moduleUrl: call.module, exportName: call.name });
+      fail(call, cloneFailure([value], [""], `Cannot send the result of ${label}() back from ${description}`, error));
     }
   }
 
@@ -262,7 +263,7 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
   }
 
   // The thread's life: announce, run until stopped, then wind down as asyncio.run() does.
-  send({ kind: "ready" });
+  send({ kind: "ready", loopId: loop.id });
   loop.runForever().then(() => windDown(loop)).finally(() => {
     for (const call of backlog.splice(0)) drop(call);
     send({ kind: "stopped" });

@@ -8,10 +8,10 @@ import type { Awaitable } from "../future.ts";
 import { type EventLoop, getRunningLoop, newEventLoop } from "../loop.ts";
 import { CancelledError, TimeoutError } from "../errors.ts";
 import { gather } from "../gather.ts";
-import { QueueEmpty as AsyncioQueueEmpty, QueueFull as AsyncioQueueFull } from "../queue.ts";
+import { QueueEmpty, QueueFull } from "../queue.ts";
 import { run } from "../runner.ts";
 import { allTasks, type Coroutine, sleep } from "../task.ts";
-import { QueueEmpty, QueueFull, ThreadQueue } from "../thread_queue.ts";
+import { ThreadQueue } from "../thread_queue.ts";
 import { LoopThread, workerModule } from "../threads.ts";
 import { timeout } from "../timeouts.ts";
 import { VirtualClock } from "../virtual_clock.ts";
@@ -191,31 +191,53 @@ Deno.test("numbers and strings, stored without the structured clone, still round
   assert.throws(() => queue.put("x".repeat(61)), RangeError);
 });
 
-Deno.test("put() refuses an item that cannot be cloned with a TypeError naming it, and the queue is unchanged", () => {
+Deno.test("put() refuses an item that cannot be cloned with a TypeError naming the method, the value's kind and its place, and the queue is unchanged", () => {
   const queue = new ThreadQueue<unknown>();
   function callback(): void {}
-  for (const bad of [callback, { callback }, Symbol("s"), new WeakMap(), { memory: new SharedArrayBuffer(8) }]) {
+  const hint = " (export it from a module and pass its workerModule() reference)";
+  const refused: [unknown, string][] = [
+    [callback, `a function (callback) cannot be sent to another thread${hint}`],
+    [{ handlers: [1, callback] }, `a function (callback) at .handlers[1] cannot be sent to another thread${hint}`],
+    [Symbol("s"), "a symbol cannot be sent to another thread"],
+    [new WeakMap(), "a WeakMap cannot be sent to another thread"],
+    // Structured clone shares it; the queue's byte records cannot hold it.
+    [{ memory: new SharedArrayBuffer(8) }, "an Object cannot be structured-cloned ("],
+  ];
+  for (const [bad, reason] of refused) {
     assert.throws(
       () => queue.put(bad),
-      (e) => e instanceof TypeError && e.message.includes("cannot be structured-cloned") && e.cause !== undefined,
+      (e) =>
+        e instanceof TypeError && e.message.startsWith(`Cannot put() into <ThreadQueue maxsize=0>: ${reason}`) &&
+        e.cause !== undefined,
     );
   }
-  assert.throws(() => queue.putNowait(callback), (e) => e instanceof TypeError && e.message.includes("callback"));
+  assert.throws(
+    () => queue.putNowait(callback),
+    (e) =>
+      e instanceof TypeError && e.message.startsWith("Cannot putNowait() into <ThreadQueue maxsize=0>: a function"),
+  );
   assert.equal(queue.qsize(), 0);
   assert.equal(String(queue), "<ThreadQueue maxsize=0>");
 });
 
 Deno.test("putNowait() on a full queue throws QueueFull and getNowait() on an empty one QueueEmpty, as put_nowait/get_nowait raise Full/Empty", () => {
   const queue = new ThreadQueue<string>({ maxsize: 1 });
-  assert.throws(() => queue.getNowait(), QueueEmpty);
-  assert.throws(() => queue.get({ block: false }), QueueEmpty);
+  // The asyncio queues' classes: one catch serves both kinds of queue. The message names the method called.
+  assert.throws(
+    () => queue.getNowait(),
+    new QueueEmpty("Cannot getNowait() from <ThreadQueue maxsize=1>: it is empty"),
+  );
+  assert.throws(
+    () => queue.get({ block: false }),
+    new QueueEmpty("Cannot get() from <ThreadQueue maxsize=1>: it is empty"),
+  );
   queue.putNowait("a");
-  assert.throws(() => queue.putNowait("b"), QueueFull);
+  assert.throws(
+    () => queue.putNowait("b"),
+    new QueueFull("Cannot putNowait() into <ThreadQueue maxsize=1 qsize=1 tasks=1>: it is full"),
+  );
   assert.throws(() => queue.put("b", { block: false, timeout: 1000 }), QueueFull);
-  // The same classes as the asyncio queues': one catch serves both.
-  assert.throws(() => queue.putNowait("b"), AsyncioQueueFull);
   assert.equal(queue.getNowait(), "a");
-  assert.throws(() => queue.getNowait(), AsyncioQueueEmpty);
 });
 
 Deno.test("put() with a timeout throws QueueFull when no room comes, as queue.Queue.put(timeout=) raises Full", () => {
@@ -320,7 +342,7 @@ Deno.test("ThreadQueue.from() makes a queue over the memory of a posted queue; a
   for (const bad of [null, 1, {}, { buffer: new ArrayBuffer(200) }, new SharedArrayBuffer(200)]) {
     assert.throws(
       () => ThreadQueue.from(bad),
-      (e) => e instanceof TypeError && e.message.startsWith("Cannot make a ThreadQueue from"),
+      (e) => e instanceof TypeError && e.message.startsWith("Cannot ThreadQueue.from(): expected a posted ThreadQueue"),
     );
   }
 });

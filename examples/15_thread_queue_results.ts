@@ -15,15 +15,15 @@
  *
  * Expected output:
  *   main: sent 5 downloads to <LoopThread "downloader" running>
- *   got b (1 units) at 1.0x units
- *   got d (2 units) at 2.0x units
- *   got e (3 units) at 3.0x units
- *   got c (4 units) at 4.0x units
- *   got a (5 units) at 5.0x units
+ *   got b (1 units) at <t> units
+ *   got d (2 units) at <t> units
+ *   got e (3 units) at <t> units
+ *   got c (4 units) at <t> units
+ *   got a (5 units) at <t> units
  *   completion order: b, d, e, c, a
  *   submission order (the futures): a, b, c, d, e
  *   join() returned: every result was processed
- *   TIME:  5.0x units (the longest job, not the sum 15)
+ *   TIME:  <t> units (the longest job, not the sum 15)
  */
 
 import { type ConcurrentFuture, LoopThread, ThreadQueue, workerModule } from "../mod.ts";

@@ -4,7 +4,7 @@
 // `code` — and are rebuilt on arrival with the right class when it is one of ours or a built-in one.
 
 import { BrokenBarrierError } from "./barrier.ts";
-import { describe } from "./_describe.ts";
+import { describeUncloneable, findUncloneable, type Uncloneable } from "./_uncloneable.ts";
 import { CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./queue.ts";
 
@@ -112,32 +112,33 @@ export function deserializeError(record: SerializedError): unknown {
 }
 
 /**
- * The error for a value postMessage refused: a TypeError that says which value (`labels[i]`) could not be
- * cloned, with the DataCloneError as its cause. Only called after a postMessage failed, so the per-value clone
- * attempts cost nothing on the normal path.
+ * The error for a value postMessage refused: a TypeError that says which value (`labels[i]`, e.g. "argument 2 of
+ * jobs.work"; empty for the only value) could not be sent, what it is and where it sits inside the value (a function,
+ * a symbol, a WeakMap…), after `context` ("Cannot submit() to <WorkerPoolExecutor …>"), with the DataCloneError as
+ * its cause. Only called after a postMessage failed, so the search costs nothing on the normal path.
  */
 export function cloneFailure(
   values: readonly unknown[],
   labels: readonly string[],
-  destination: string,
+  context: string,
   failure: unknown,
 ): TypeError {
   for (let index = 0; index < values.length; index++) {
-    try {
-      structuredClone(values[index]);
-    } catch (error) {
-      const hint = typeof values[index] === "function"
-        ? " (a function cannot cross threads: export it from a module and pass a workerModule() reference)"
-        : "";
-      return new TypeError(
-        `Cannot send ${labels[index]} to ${destination}: ${describe(values[index])} cannot be cloned${hint}`,
-        { cause: error },
-      );
-    }
+    const found = findUncloneable(values[index]);
+    if (found === null) continue;
+    return new TypeError(`${context}: ${labels[index] ? `${labels[index]}: ` : ""}${notSendable(found)}`, {
+      cause: failure,
+    });
   }
-  return new TypeError(`Cannot send a message to ${destination}: ${(failure as Error)?.message ?? failure}`, {
-    cause: failure,
-  });
+  return new TypeError(`${context}: ${(failure as Error)?.message ?? failure}`, { cause: failure });
+}
+
+/** "a function (onDone) at .options cannot be sent to another thread", with the way out for a function. */
+export function notSendable(found: Uncloneable): string {
+  const hint = found.kind.startsWith("a function")
+    ? " (export it from a module and pass its workerModule() reference)"
+    : "";
+  return `${describeUncloneable(found)} cannot be sent to another thread${hint}`;
 }
 
 function isDomExceptionName(name: string): boolean {

@@ -22,7 +22,7 @@ import { runLoopShutdownHooks } from "./_loop_shutdown.ts";
 import { describe } from "./_describe.ts";
 import { cloneFailure, serializeError } from "./_thread_errors.ts";
 import { takeTransfers } from "./_transfer.ts";
-import type { CallMode, HostMessage, WorkerMessage, WorkerSetup } from "./_worker_link.ts";
+import { type CallMode, type HostMessage, labelOf, type WorkerMessage, type WorkerSetup } from "./_worker_link.ts";
 import { fromWire, toWire } from "./_wire.ts";
 import { type EventLoop, newEventLoop, setEventLoop } from "./loop.ts";
 import { allTasks, ensureFuture, type Task } from "./task.ts";
@@ -30,6 +30,13 @@ import { allTasks, ensureFuture, type Task } from "./task.ts";
 import "./thread_queue.ts";
 
 type AnyFunction = (...args: unknown[]) => unknown;
+
+// The modules a worker runs are known only at run time, by their absolute URL (workerModule() requires one, made
+// with `new URL("./jobs.ts", import.meta.url)`), so no import map or package.json rewriting could apply to them. A
+// plain `import(url)` here is what `deno publish` warns about ("unable to analyze dynamic import"), and there is no
+// directive to tell it the import is meant (denoland/deno#22594); the same import made from a function body it does
+// not parse loads the module the same way, over file:, data: and http(s):.
+const importByUrl = new Function("url", "return import(url);") as (url: string) => Promise<Record<string, unknown>>;
 type CallMessage = Extract<HostMessage, { kind: "call" }>;
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
@@ -61,8 +68,15 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
   globalThis.addEventListener("error", (event) => {
     send({ kind: "uncaught", error: serializeError((event as ErrorEvent).error ?? (event as ErrorEvent).message) });
   });
+  // A promise rejected with nobody to handle it is a bug of the thread's code, not a reason to end the thread: as
+  // CPython logs a failed callback or a never-retrieved task exception and goes on, it goes to the loop's exception
+  // handler (the default one prints it; one set in the thread sees it) and the loop keeps running.
   globalThis.addEventListener("unhandledrejection", (event) => {
-    send({ kind: "uncaught", error: serializeError((event as PromiseRejectionEvent).reason) });
+    event.preventDefault();
+    loop.callExceptionHandler({
+      message: `Unhandled promise rejection in ${description}`,
+      exception: (event as PromiseRejectionEvent).reason,
+    });
   });
   process.on("exit", (code: number) => {
     if (!stopping) send({ kind: "exiting", code: code ?? 0 });
@@ -122,7 +136,7 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
   function load(call: CallMessage): Promise<Record<string, unknown>> | Record<string, unknown> {
     let module = modules.get(call.module);
     if (module === undefined) {
-      const loading = import(call.module).then(
+      const loading = importByUrl(call.module).then(
         (namespace: Record<string, unknown>) => {
           modules.set(call.module, namespace);
           return namespace;
@@ -179,7 +193,7 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
       loop.callSoon(acknowledge, call.id);
       return;
     }
-    const label = `${call.name}()`;
+    const label = `${labelOf({ moduleUrl: call.module, exportName: call.name })}()`;
     const coro = call.mode === "coroutine" && found instanceof GeneratorFunction
       ? found(...args) as Generator<unknown, unknown, unknown>
       : () => callCoroutine(found, args, call.mode, label);
@@ -212,7 +226,8 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
     try {
       send({ kind: "result", id: call.id, value }, takeTransfers([result]));
     } catch (error) {
-      fail(call, cloneFailure([value], [`the result of ${call.name}()`], `the thread that called it`, error));
+      const label = labelOf({ moduleUrl: call.module, exportName: call.name });
+      fail(call, cloneFailure([value], [""], `Cannot send the result of ${label}() back from ${description}`, error));
     }
   }
 
@@ -255,7 +270,7 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
   }
 
   // The thread's life: announce, run until stopped, then wind down as asyncio.run() does.
-  send({ kind: "ready" });
+  send({ kind: "ready", loopId: loop.id });
   loop.runForever().then(() => windDown(loop)).finally(() => {
     for (const call of backlog.splice(0)) drop(call);
     send({ kind: "stopped" });

@@ -15,6 +15,7 @@
 
 import { receiveMessageOnPort, type TransferListItem, Worker } from "node:worker_threads";
 import { BrokenThreadError, type ConcurrentFuture } from "./concurrent_future.ts";
+import { describe } from "./_describe.ts";
 import { InvalidStateError } from "./errors.ts";
 import { cloneFailure, deserializeError, type SerializedError } from "./_thread_errors.ts";
 import { takeTransfers } from "./_transfer.ts";
@@ -29,6 +30,31 @@ export interface CallTarget {
   readonly exportName: string;
 }
 
+/**
+ * Checks that `fn` names a function by module and export, as `workerModule()` hands out; `method` is the function
+ * the user called, for the message.
+ */
+export function checkTarget(fn: unknown, method: string): asserts fn is CallTarget {
+  const target = fn as Partial<CallTarget> | null;
+  if (
+    target !== null && typeof target === "object" && typeof target.moduleUrl === "string" &&
+    typeof target.exportName === "string"
+  ) return;
+  const hint = typeof fn === "function"
+    ? " (a function cannot be sent to another thread: export it from a module and pass its workerModule() reference)"
+    : "";
+  throw new TypeError(
+    `Cannot ${method}(): expected a function reference from workerModule(), received ${describe(fn)}${hint}`,
+  );
+}
+
+/** How messages name a worker function: its module's file name and the export, `thread_jobs.fib`. */
+export function labelOf(target: CallTarget): string {
+  const url = target.moduleUrl;
+  const file = url.slice(url.lastIndexOf("/") + 1).replace(/\.[cm]?[jt]sx?$/, "");
+  return file === "" || url.startsWith("data:") ? target.exportName : `${file}.${target.exportName}`;
+}
+
 /** Host → worker. */
 export type HostMessage =
   | { kind: "call"; id: number; mode: CallMode; module: string; name: string; args: unknown[] }
@@ -37,7 +63,7 @@ export type HostMessage =
 
 /** Worker → host. */
 export type WorkerMessage =
-  | { kind: "ready" }
+  | { kind: "ready"; loopId: number }
   | { kind: "ran"; id: number }
   | { kind: "result"; id: number; value: unknown }
   | { kind: "error"; id: number; error: SerializedError }
@@ -105,22 +131,21 @@ export function newBell(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4));
 }
 
-/**
- * Encodes arguments for postMessage (`toWire`) and collects the buffers marked with `transfer()`.
- */
+/** Encodes arguments for postMessage (`toWire`) and collects the buffers marked with `transfer()`. */
 export function prepareArgs(args: readonly unknown[]): PreparedArgs {
   return { args: args.length === 0 ? [] : args.map(toWire), transfer: takeTransfers(args) };
 }
 
 /**
  * Copies prepared arguments now (moving the marked buffers), for a job that waits in a queue: the caller's values
- * are snapshotted and its buffers detached at submit time, as when the job is posted at once.
+ * are snapshotted and its buffers detached at submit time, as when the job is posted at once. `context` starts the
+ * message of a refused value ("Cannot submit() to <WorkerPoolExecutor …>").
  */
-export function snapshotArgs(prepared: PreparedArgs, label: string, destination: string): PreparedArgs {
+export function snapshotArgs(prepared: PreparedArgs, label: string, context: string): PreparedArgs {
   try {
     return structuredClone(prepared, { transfer: prepared.transfer });
   } catch (error) {
-    throw cloneFailure(prepared.args, argumentLabels(prepared.args, label), destination, error);
+    throw cloneFailure(prepared.args, argumentLabels(prepared.args, label), context, error);
   }
 }
 
@@ -170,6 +195,7 @@ export class WorkerLink {
   #holds = 0;
   #referenced = true;
   #isReady = false;
+  #loopId = 0;
   #stopping = false;
   #stopped = false;
   #terminating = false;
@@ -223,13 +249,19 @@ export class WorkerLink {
     return this.#ended;
   }
 
+  /** The id of the worker's event loop (0 until it is ready). */
+  loopId(): number {
+    return this.#loopId;
+  }
+
   /** How many calls are still pending. */
   pendingCalls(): number {
     return this.#calls.size;
   }
 
   /**
-   * Posts a call; its outcome settles `future` (null for a plain callback).
+   * Posts a call; its outcome settles `future` (null for a plain callback). `label` names the function in messages
+   * (`labelOf`), `caller` the method the user called (`submit`, `runCoroutineThreadsafe`).
    *
    * @returns The call's id (to cancel it).
    * @throws {InvalidStateError} If the worker is stopping or ended.
@@ -241,9 +273,12 @@ export class WorkerLink {
     prepared: PreparedArgs,
     future: ConcurrentFuture<unknown> | null,
     label: string,
+    caller: string,
   ): number {
     if (!this.isOpen()) {
-      throw new InvalidStateError(`Cannot call ${label}: ${this.description} is ${this.#ended ? "ended" : "stopping"}`);
+      throw new InvalidStateError(
+        `Cannot ${caller}(${label}): ${this.description} is ${this.#ended ? "ended" : "stopping"}`,
+      );
     }
     const id = this.#nextId++;
     const message: HostMessage = {
@@ -257,7 +292,12 @@ export class WorkerLink {
     try {
       this.#port.postMessage(message, prepared.transfer);
     } catch (error) {
-      throw cloneFailure(prepared.args, argumentLabels(prepared.args, label), this.description, error);
+      throw cloneFailure(
+        prepared.args,
+        argumentLabels(prepared.args, label),
+        `Cannot ${caller}() on ${this.description}`,
+        error,
+      );
     }
     this.#calls.set(id, { future, label });
     this.#updateRef();
@@ -321,6 +361,7 @@ export class WorkerLink {
     switch (message.kind) {
       case "ready":
         this.#isReady = true;
+        this.#loopId = message.loopId;
         this.#resolveReady();
         return;
       case "ran":
@@ -399,7 +440,7 @@ export class WorkerLink {
     this.#calls.clear();
     for (const call of calls) {
       if (call.future === null || call.future.done()) continue;
-      const message = `${this.description} ${crashed} before ${call.label} finished`;
+      const message = `${this.description} ${crashed} before ${call.label}() finished`;
       call.future.setException(new BrokenThreadError(message, cause === undefined ? undefined : { cause }));
     }
     if (!this.#isReady) {

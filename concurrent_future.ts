@@ -33,8 +33,6 @@ import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
 import { type Awaitable, type Future, wrapFuture } from "./future.ts";
 
-export type { Awaitable, Thenable } from "./future.ts";
-
 // Python's states; CANCELLED_AND_NOTIFIED is folded into CANCELLED (callbacks run when cancel() succeeds).
 const PENDING = 0;
 const RUNNING = 1;
@@ -92,7 +90,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    *
    * @returns True once `cancel()` succeeded (or the remote task ended cancelled).
    *
-   * @example
+   * @example A cancelled future
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import assert from "node:assert/strict";
@@ -113,7 +111,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    *
    * @returns True while running.
    *
-   * @example
+   * @example A running job can no longer be cancelled
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import assert from "node:assert/strict";
@@ -133,7 +131,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    *
    * @returns True once settled.
    *
-   * @example
+   * @example Done once settled
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import assert from "node:assert/strict";
@@ -155,7 +153,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    *
    * @returns True if the future is now cancelled, false if it was running or already finished.
    *
-   * @example
+   * @example Cancel a pending future
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import { CancelledError } from "./errors.ts";
@@ -185,7 +183,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    *   (the wait could never end).
    * @throws {unknown} The exception the work raised.
    *
-   * @example
+   * @example A failed future raises its exception
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import assert from "node:assert/strict";
@@ -211,7 +209,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    * @throws {CancelledError} If it was cancelled.
    * @throws {InvalidStateError} If the wait could never end (see `result()`).
    *
-   * @example
+   * @example A successful future has no exception
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import assert from "node:assert/strict";
@@ -235,7 +233,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    * @param callback The function to call.
    * @throws {TypeError} If `callback` is not a function.
    *
-   * @example
+   * @example Callbacks run at once when already done
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import assert from "node:assert/strict";
@@ -250,7 +248,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    */
   addDoneCallback(callback: ConcurrentDoneCallback<T>): void {
     if (typeof callback !== "function") {
-      throw new TypeError(`Cannot add a done-callback: expected a function, received ${describe(callback)}`);
+      throw new TypeError(`Cannot addDoneCallback(): expected a function, received ${describe(callback)}`);
     }
     if (this.done()) {
       this.#invoke(callback);
@@ -266,7 +264,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    * @returns False if the future was cancelled (the work must not start), true otherwise.
    * @throws {InvalidStateError} If the future is already running or finished.
    *
-   * @example
+   * @example A cancelled future must not start
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import assert from "node:assert/strict";
@@ -278,7 +276,9 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    */
   setRunningOrNotifyCancel(): boolean {
     if (this.#state === CANCELLED) return false;
-    if (this.#state !== PENDING) throw new InvalidStateError(`Cannot start ${this}: it is not pending`);
+    if (this.#state !== PENDING) {
+      throw new InvalidStateError(`Cannot setRunningOrNotifyCancel() on ${this}: it is not pending`);
+    }
     this.#state = RUNNING;
     return true;
   }
@@ -289,7 +289,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    * @param value The result.
    * @throws {InvalidStateError} If the future is already done.
    *
-   * @example
+   * @example Set a result
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import assert from "node:assert/strict";
@@ -300,7 +300,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    * ```
    */
   setResult(value: T): void {
-    if (this.done()) throw new InvalidStateError(`Cannot set the result of ${this}: it is already done`);
+    if (this.done()) throw new InvalidStateError(`Cannot setResult() on ${this}: it is already done`);
     this.#settle(FINISHED, value);
   }
 
@@ -310,7 +310,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    * @param error The exception.
    * @throws {InvalidStateError} If the future is already done.
    *
-   * @example
+   * @example Set an exception
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import assert from "node:assert/strict";
@@ -321,7 +321,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    * ```
    */
   setException(error: unknown): void {
-    if (this.done()) throw new InvalidStateError(`Cannot set the exception of ${this}: it is already done`);
+    if (this.done()) throw new InvalidStateError(`Cannot setException() on ${this}: it is already done`);
     this.#settle(FAILED, error);
   }
 
@@ -336,7 +336,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    * @param onRejected Called with the exception.
    * @returns A promise of what the called handler returns.
    *
-   * @example
+   * @example Await a future settled by a host timer
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import assert from "node:assert/strict";
@@ -367,7 +367,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    * @returns An iterator that yields while the future is pending and returns its result.
    * @throws {InvalidStateError} If no event loop is running.
    *
-   * @example
+   * @example Delegate to it from a generator coroutine
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -397,7 +397,7 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
    *
    * @returns The description.
    *
-   * @example
+   * @example The description follows the state
    * ```ts
    * import { ConcurrentFuture } from "./concurrent_future.ts";
    * import assert from "node:assert/strict";
@@ -483,7 +483,7 @@ function checkTimeout(timeoutMs: unknown, method: string): number {
  * (an uncaught error — the `cause`), closed itself, or was terminated (Python's `BrokenThreadPool` /
  * `BrokenProcessPool`).
  *
- * @example
+ * @example A thread that ended before its work
  * ```ts
  * import { BrokenThreadError } from "./concurrent_future.ts";
  * import assert from "node:assert/strict";

@@ -41,6 +41,7 @@ import {
 import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
 import { runMicrotasks } from "./_microtask_checkpoint.ts";
+import { makeDefaultExecutor, submitAs } from "./_executor_hooks.ts";
 import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
 import { InvalidStateError } from "./errors.ts";
 import { Future, type Thenable, wrapFuture } from "./future.ts";
@@ -719,14 +720,16 @@ export class EventLoop {
 
   /**
    * Runs `fn(...args)` in `executor` (or the loop's default executor when `null`) and returns a future of its
-   * result. threads.ts provides worker-pool executors; without one set, passing `null` is an error.
+   * result. With `null` and no default executor yet, one is made and kept, as CPython does: a `WorkerPoolExecutor`
+   * (worker_pool.ts, loaded by mod.ts and threads.ts), which takes `workerModule()` references.
    *
    * @typeParam R The result type.
    * @param executor An executor, or `null` for the default.
    * @param fn The function (as the executor accepts it).
    * @param args Its arguments.
    * @returns A future of this loop.
-   * @throws {InvalidStateError} If `executor` is null and the loop has no default executor.
+   * @throws {InvalidStateError} If `executor` is null, the loop has no default executor and worker_pool.ts is not
+   *   loaded.
    *
    * @example
    * ```ts
@@ -747,12 +750,15 @@ export class EventLoop {
   // deno-lint-ignore no-explicit-any
   runInExecutor<R>(executor: Executor | null, fn: any, ...args: any[]): Future<R> {
     this.#checkOpen();
-    const target = executor ?? this.#defaultExecutor;
+    // As CPython's, the default executor is made on first use: a WorkerPoolExecutor, registered by worker_pool.ts.
+    const target = executor ?? (this.#defaultExecutor ??= makeDefaultExecutor());
     if (target === null) {
-      throw new InvalidStateError("Cannot run in the default executor: this loop has none (see threads.ts)");
+      throw new InvalidStateError(
+        "Cannot runInExecutor(null): this loop has no default executor, and worker_pool.ts (which makes one) is not loaded",
+      );
     }
     // As CPython's wrap_future: cancelling the returned future cancels the submitted work where it can be.
-    return wrapFuture(target.submit(fn, ...args) as Thenable<R>, this);
+    return wrapFuture(submitAs(target, "runInExecutor", fn, args) as Thenable<R>, this);
   }
 
   /**

@@ -51,17 +51,44 @@
  * @module
  */
 
-import { deserialize, serialize } from "node:v8";
 import { awaitable } from "./_awaitable.ts";
-import { describe } from "./_describe.ts";
-import { registerWireType, WIRE, type WireForm } from "./_wire.ts";
-import type { Awaitable, Future } from "./future.ts";
-import type { EventLoop } from "./loop.ts";
+import { AsyncWaiters } from "./_async_waiters.ts";
 import { runningLoop } from "./_current.ts";
+import { describe } from "./_describe.ts";
+import {
+  ALL_DONE,
+  COUNT,
+  decodeItem,
+  DEFAULT_BUFFER_BYTES,
+  encodeItem,
+  GETTERS,
+  GETTERS_ASYNC,
+  JOINERS,
+  KIND_NUMBER,
+  kindOf,
+  lock,
+  MAXIMUM_BUFFER_BYTES,
+  MAXIMUM_MAXSIZE,
+  MINIMUM_BUFFER_BYTES,
+  NOT_EMPTY,
+  NOT_EMPTY_ASYNC,
+  NOT_FULL,
+  NOT_FULL_ASYNC,
+  notify,
+  PUTTERS,
+  PUTTERS_ASYNC,
+  recordBytes,
+  SharedRing,
+  sleepOn,
+  UNFINISHED,
+  unlock,
+  WAKE_JOINERS,
+} from "./_shared_ring.ts";
+import { notSendable } from "./_thread_errors.ts";
+import { findUncloneable } from "./_uncloneable.ts";
+import { registerWireType, WIRE, type WireForm } from "./_wire.ts";
+import type { Awaitable } from "./future.ts";
 import { QueueEmpty, QueueFull } from "./queue.ts";
-
-export { QueueEmpty, QueueFull } from "./queue.ts";
-export type { Awaitable, Thenable } from "./future.ts";
 
 /** Options of `new ThreadQueue()`. */
 export interface ThreadQueueOptions {
@@ -97,242 +124,10 @@ export interface AsyncWaitOptions {
   timeout?: number;
 }
 
-// ---- The shared memory -------------------------------------------------------------------------------------
-//
-// One SharedArrayBuffer: a header of Int32 fields, then the ring buffer of records. A record is an Int32 header
-// (byte length * 4 + encoding, at a 4-aligned offset so that it never wraps) followed by the encoded item, padded
-// to 4 bytes; only the item's bytes may wrap around the end of the ring.
-//
-// Every field is read and written under the mutex (LOCK), except the counts the inspection methods read. A thread
-// that must wait reads a sequence word under the mutex, releases it, and sleeps on that word (Atomics.wait, or
-// Atomics.waitAsync for the awaitable forms); whoever changes the condition bumps the word under the mutex and
-// notifies it after releasing the mutex. A bump between the release and the sleep makes the sleep return at once,
-// so no wake-up is lost.
-//
-// Blocked getters sleep on their own word and are woken one per item (a woken getter always takes an item or finds
-// the queue empty again). Blocked putters are all woken when an item leaves: whether an item fits depends on its
-// size. Awaiting tasks never sleep on the getters' word: a task that stops waiting (cancelled, timed out) cannot
-// take its sleep back, and a one-per-item wake-up sent to it would be lost for a blocked thread. Instead each
-// thread has at most one waitAsync per queue and condition, on words that are notified in full.
-
-const MAGIC = 0x54685175; // "ThQu": a buffer that holds a ThreadQueue
-const LOCK = 1; // 0 free, 1 held, 2 held and contended
-const COUNT = 2; // items in the queue
-const UNFINISHED = 3; // items put and not yet marked done by taskDone()
-const HEAD = 4; // byte offset of the oldest record
-const TAIL = 5; // byte offset where the next record goes
-const USED = 6; // bytes the records take
-const MAXSIZE = 7;
-const CAPACITY = 8; // bytes of the ring
-const NOT_EMPTY = 9; // sequence word of blocked getters
-const NOT_EMPTY_ASYNC = 10; // sequence word of awaiting getters
-const NOT_FULL = 11; // sequence word of blocked putters
-const NOT_FULL_ASYNC = 12; // sequence word of awaiting putters
-const ALL_DONE = 13; // sequence word of join() and joinAsync()
-const GETTERS = 14; // blocked getters
-const GETTERS_ASYNC = 15; // threads with a waitAsync on NOT_EMPTY_ASYNC
-const PUTTERS = 16; // blocked putters
-const PUTTERS_ASYNC = 17; // threads with a waitAsync on NOT_FULL_ASYNC
-const JOINERS = 18; // blocked joiners and threads with a waitAsync on ALL_DONE
-const HEADER_BYTES = 80;
-
-const DEFAULT_BUFFER_BYTES = 1 << 20;
-const MINIMUM_BUFFER_BYTES = 64;
-// A record header is length * 4 + kind in an Int32.
-const MAXIMUM_BUFFER_BYTES = 2 ** 29;
-const MAXIMUM_MAXSIZE = 0x7fffffff;
-const SPINS = 100;
-
-function lock(state: Int32Array): void {
-  if (Atomics.compareExchange(state, LOCK, 0, 1) === 0) return;
-  // The sections under the lock are copies of a few bytes: spin a little before sleeping.
-  for (let spin = 0; spin < SPINS; spin++) {
-    if (Atomics.load(state, LOCK) === 0 && Atomics.compareExchange(state, LOCK, 0, 1) === 0) return;
-  }
-  // Ulrich Drepper's futex mutex ("Futexes Are Tricky", mutex 3): 2 tells the holder someone sleeps.
-  let previous = Atomics.exchange(state, LOCK, 2);
-  while (previous !== 0) {
-    Atomics.wait(state, LOCK, 2);
-    previous = Atomics.exchange(state, LOCK, 2);
-  }
-}
-
-function unlock(state: Int32Array): void {
-  if (Atomics.sub(state, LOCK, 1) !== 1) {
-    Atomics.store(state, LOCK, 0);
-    Atomics.notify(state, LOCK, 1);
-  }
-}
-
-// What to notify once the mutex is released (bit flags, so the hot path allocates nothing).
-const WAKE_GETTER = 1;
-const WAKE_ASYNC_GETTERS = 2;
-const WAKE_PUTTERS = 4;
-const WAKE_ASYNC_PUTTERS = 8;
-const WAKE_JOINERS = 16;
-
-function notify(state: Int32Array, wake: number): void {
-  if ((wake & WAKE_GETTER) !== 0) Atomics.notify(state, NOT_EMPTY, 1);
-  if ((wake & WAKE_ASYNC_GETTERS) !== 0) Atomics.notify(state, NOT_EMPTY_ASYNC);
-  if ((wake & WAKE_PUTTERS) !== 0) Atomics.notify(state, NOT_FULL);
-  if ((wake & WAKE_ASYNC_PUTTERS) !== 0) Atomics.notify(state, NOT_FULL_ASYNC);
-  if ((wake & WAKE_JOINERS) !== 0) Atomics.notify(state, ALL_DONE);
-}
-
-// Sleeps on `word` until it is bumped or `deadline` (performance.now() time) passes. Called and returns with the
-// mutex held; `waiting` counts the sleepers so that nobody notifies a word nobody sleeps on.
-function sleepOn(state: Int32Array, word: number, waiting: number, deadline: number): void {
-  state[waiting]++;
-  const sequence = Atomics.load(state, word);
-  unlock(state);
-  Atomics.wait(state, word, sequence, deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now()));
-  lock(state);
-  state[waiting]--;
-}
-
-// ---- Awaiting tasks ----------------------------------------------------------------------------------------
-
-// A task (or, outside any event loop, a plain promise) waiting in putAsync/getAsync/joinAsync.
-class Waiter {
-  readonly future: Future<void> | null;
-  readonly promise: Promise<void> | null;
-  #resolve: (() => void) | null = null;
-  // Woken by the condition (not by its deadline): a waiter that then gives up must hand the wake-up on.
-  woken = false;
-
-  constructor(loop: EventLoop | null) {
-    if (loop === null) {
-      this.future = null;
-      this.promise = new Promise<void>((resolve) => this.#resolve = resolve);
-    } else {
-      this.future = loop.createFuture<void>();
-      this.promise = null;
-    }
-  }
-
-  // Resumes the waiting task; false if it cannot be resumed (cancelled, its loop closed, already resumed).
-  resume(): boolean {
-    const future = this.future;
-    if (future === null) {
-      if (this.#resolve === null) return false;
-      this.#resolve();
-      this.#resolve = null;
-      return true;
-    }
-    if (future.done() || future.getLoop().isClosed()) return false;
-    future.setResult(undefined);
-    return true;
-  }
-
-  // What the waiting generator yields until it is resumed.
-  *wait(): Generator<unknown, void, unknown> {
-    if (this.future !== null) yield* this.future;
-    else yield this.promise;
-  }
-}
-
-// The tasks of one thread waiting on one condition of one queue. The thread keeps one Atomics.waitAsync on the
-// condition's word while any of them waits; when it fires, the waiters the condition lets through are resumed and
-// retry (`howMany` counts them, with the mutex held). While tasks wait, a host timer keeps the thread alive (a
-// pending waitAsync does not); once a second it drops the waiters of closed loops, which nothing will resume.
-class AsyncWaiters {
-  readonly #state: Int32Array;
-  readonly #word: number;
-  readonly #arms: number;
-  readonly #howMany: (state: Int32Array) => number;
-  readonly #waiters: Waiter[] = [];
-  #armed = false;
-  #keepAlive: ReturnType<typeof setInterval> | null = null;
-
-  constructor(state: Int32Array, word: number, arms: number, howMany: (state: Int32Array) => number) {
-    this.#state = state;
-    this.#word = word;
-    this.#arms = arms;
-    this.#howMany = howMany;
-  }
-
-  // Mutex held.
-  add(waiter: Waiter): void {
-    this.#waiters.push(waiter);
-    if (this.#keepAlive === null) this.#keepAlive = setInterval(this.#dropAbandoned, ABANDONED_CHECK_MS);
-    if (!this.#armed) this.#arm();
-  }
-
-  // A waiter that stopped waiting (resumed by its deadline, cancelled, failed).
-  remove(waiter: Waiter): void {
-    const index = this.#waiters.indexOf(waiter);
-    if (index >= 0) this.#waiters.splice(index, 1);
-    if (this.#waiters.length === 0) this.#release();
-  }
-
-  // A waiter resumed by the condition gave up without using it: resume the next one the condition lets through.
-  handOn(): void {
-    const state = this.#state;
-    lock(state);
-    this.#resumeSome();
-    unlock(state);
-  }
-
-  // Mutex held.
-  #arm(): void {
-    const state = this.#state;
-    this.#armed = true;
-    state[this.#arms]++;
-    const wait = Atomics.waitAsync(state, this.#word, Atomics.load(state, this.#word));
-    // The word only changes under the mutex, which this thread holds: the wait cannot fail its comparison.
-    if (wait.async) wait.value.then(this.#onNotified);
-    else queueMicrotask(this.#onNotified);
-  }
-
-  #onNotified = (): void => {
-    const state = this.#state;
-    lock(state);
-    state[this.#arms]--;
-    this.#armed = false;
-    this.#resumeSome();
-    if (this.#waiters.length > 0) this.#arm();
-    unlock(state);
-    if (this.#waiters.length === 0) this.#release();
-  };
-
-  // Mutex held.
-  #resumeSome(): void {
-    const waiters = this.#waiters;
-    let allowed = this.#howMany(this.#state);
-    while (allowed > 0 && waiters.length > 0) {
-      const waiter = waiters.shift()!;
-      if (waiter.resume()) {
-        waiter.woken = true;
-        allowed--;
-      }
-    }
-  }
-
-  #dropAbandoned = (): void => {
-    const waiters = this.#waiters;
-    for (let index = waiters.length - 1; index >= 0; index--) {
-      if (waiters[index].future?.getLoop().isClosed()) waiters.splice(index, 1);
-    }
-    if (waiters.length === 0) this.#release();
-  };
-
-  #release(): void {
-    if (this.#keepAlive !== null) {
-      clearInterval(this.#keepAlive);
-      this.#keepAlive = null;
-    }
-  }
-}
-
-const ABANDONED_CHECK_MS = 1000;
-
+// How many waiting tasks a notified condition lets through (the mutex held).
 const itemsAvailable = (state: Int32Array): number => state[COUNT];
 const everyone = (): number => Infinity;
 const allDone = (state: Int32Array): number => state[UNFINISHED] === 0 ? Infinity : 0;
-
-function runningLoopOrNull(): EventLoop | null {
-  return runningLoop;
-}
 
 // ---- The queue ---------------------------------------------------------------------------------------------
 
@@ -348,7 +143,8 @@ function runningLoopOrNull(): EventLoop | null {
  *
  * @example Blocking and non-blocking forms
  * ```ts
- * import { QueueEmpty, QueueFull, ThreadQueue } from "./thread_queue.ts";
+ * import { QueueEmpty, QueueFull } from "./queue.ts";
+ * import { ThreadQueue } from "./thread_queue.ts";
  * import assert from "node:assert/strict";
  *
  * const queue = new ThreadQueue<number[]>({ maxsize: 1 });
@@ -378,11 +174,8 @@ export class ThreadQueue<T> {
    * `ThreadQueue.from()` makes a queue over it there.
    */
   readonly buffer: SharedArrayBuffer;
+  #ring: SharedRing;
   #state: Int32Array;
-  #ring: Uint8Array;
-  // The Int32 view of the ring, for the record headers (length * 4 + kind).
-  #headers: Int32Array;
-  #readKind = KIND_CLONE;
   #capacity: number;
   #maxsize: number;
   #getters: AsyncWaiters;
@@ -396,7 +189,7 @@ export class ThreadQueue<T> {
    * @throws {TypeError} If an option is not a number.
    * @throws {RangeError} If `maxsize` is not an integer ≥ 0, or `bufferBytes` not an integer from 64 to 2^29.
    *
-   * @example
+   * @example A bounded queue, and a bad maxsize
    * ```ts
    * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
@@ -406,23 +199,18 @@ export class ThreadQueue<T> {
    * ```
    */
   constructor(options?: ThreadQueueOptions) {
-    let buffer = adopted;
+    let ring = adopted;
     adopted = null;
-    if (buffer === null) {
+    if (ring === null) {
       const { maxsize, bufferBytes } = checkOptions(options);
-      buffer = new SharedArrayBuffer(HEADER_BYTES + bufferBytes);
-      const state = new Int32Array(buffer, 0, HEADER_BYTES / 4);
-      state[MAXSIZE] = maxsize;
-      state[CAPACITY] = bufferBytes;
-      Atomics.store(state, 0, MAGIC);
+      ring = SharedRing.create(maxsize, bufferBytes);
     }
-    this.buffer = buffer;
-    const state = new Int32Array(buffer, 0, HEADER_BYTES / 4);
+    this.#ring = ring;
+    this.buffer = ring.buffer;
+    const state = ring.state;
     this.#state = state;
-    this.#capacity = state[CAPACITY];
-    this.#maxsize = state[MAXSIZE];
-    this.#ring = new Uint8Array(buffer, HEADER_BYTES, this.#capacity);
-    this.#headers = new Int32Array(buffer, HEADER_BYTES, this.#capacity / 4);
+    this.#capacity = ring.capacity;
+    this.#maxsize = ring.maxsize;
     this.#getters = new AsyncWaiters(state, NOT_EMPTY_ASYNC, GETTERS_ASYNC, itemsAvailable);
     this.#putters = new AsyncWaiters(state, NOT_FULL_ASYNC, PUTTERS_ASYNC, everyone);
     this.#joiners = new AsyncWaiters(state, ALL_DONE, JOINERS, allDone);
@@ -437,7 +225,7 @@ export class ThreadQueue<T> {
    * @returns A queue that shares the other thread's memory.
    * @throws {TypeError} If `shared` does not hold a ThreadQueue's memory.
    *
-   * @example
+   * @example A queue over the memory another thread posted
    * ```ts
    * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
@@ -455,17 +243,14 @@ export class ThreadQueue<T> {
       : shared !== null && typeof shared === "object"
       ? (shared as { buffer?: unknown }).buffer
       : undefined;
-    if (
-      !(buffer instanceof SharedArrayBuffer) || buffer.byteLength < HEADER_BYTES + MINIMUM_BUFFER_BYTES ||
-      Atomics.load(new Int32Array(buffer, 0, 1), 0) !== MAGIC
-    ) {
+    const ring = SharedRing.adopt(buffer);
+    if (ring === null) {
       throw new TypeError(
-        `Cannot make a ThreadQueue from ${
-          describe(shared)
-        }: expected a posted ThreadQueue ({ buffer: SharedArrayBuffer }) or its buffer`,
+        `Cannot ThreadQueue.from(): expected a posted ThreadQueue ({ buffer: SharedArrayBuffer }) or its buffer, ` +
+          `received ${describe(shared)}`,
       );
     }
-    adopted = buffer;
+    adopted = ring;
     return new ThreadQueue<T>();
   }
 
@@ -474,7 +259,7 @@ export class ThreadQueue<T> {
    *
    * @returns The maxsize given to the constructor.
    *
-   * @example
+   * @example An unbounded queue by default
    * ```ts
    * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
@@ -491,7 +276,7 @@ export class ThreadQueue<T> {
    *
    * @returns The item count.
    *
-   * @example
+   * @example Count the items
    * ```ts
    * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
@@ -511,7 +296,7 @@ export class ThreadQueue<T> {
    *
    * @returns True if empty.
    *
-   * @example
+   * @example A new queue is empty
    * ```ts
    * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
@@ -529,7 +314,7 @@ export class ThreadQueue<T> {
    *
    * @returns True if full.
    *
-   * @example
+   * @example A bounded queue fills up
    * ```ts
    * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
@@ -553,9 +338,10 @@ export class ThreadQueue<T> {
    * @throws {TypeError} If `item` cannot be structured-cloned, or an option has the wrong type.
    * @throws {RangeError} If `item` is bigger than the whole buffer, or `timeout` is negative or NaN.
    *
-   * @example
+   * @example Put with a time-out on a full queue
    * ```ts
-   * import { QueueFull, ThreadQueue } from "./thread_queue.ts";
+   * import { QueueFull } from "./queue.ts";
+   * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
    *
    * const queue = new ThreadQueue<Map<string, number>>({ maxsize: 1 });
@@ -565,21 +351,26 @@ export class ThreadQueue<T> {
    * ```
    */
   put(item: T, options?: PutOptions): void {
-    const { block, timeout } = checkWaitOptions(options, "put", this);
+    this.#put(item, options, "put");
+  }
+
+  #put(item: T, options: PutOptions | undefined, method: string): void {
+    const { block, timeout } = checkWaitOptions(options, method, this);
     const kind = kindOf(item);
-    const bytes = this.#encode(item, kind, false);
+    const bytes = this.#encode(item, kind, false, method);
+    const ring = this.#ring;
     const state = this.#state;
     let deadline = -1; // read the clock only to wait
     lock(state);
-    while (!this.#fits(bytes.length)) {
+    while (!ring.fits(bytes.length)) {
       if (block && deadline < 0) deadline = performance.now() + timeout;
       else if (!block || performance.now() >= deadline) {
         unlock(state);
-        throw new QueueFull(`Cannot put into ${this}: ${this.#whyFull(bytes.length)}`);
+        throw new QueueFull(`Cannot ${method}() into ${this}: ${this.#whyFull(bytes.length)}`);
       }
       sleepOn(state, NOT_FULL, PUTTERS, deadline);
     }
-    const wake = this.#write(bytes, kind);
+    const wake = ring.write(bytes, kind);
     unlock(state);
     if (wake !== 0) notify(state, wake);
   }
@@ -592,9 +383,10 @@ export class ThreadQueue<T> {
    * @throws {TypeError} If `item` cannot be structured-cloned.
    * @throws {RangeError} If `item` is bigger than the whole buffer.
    *
-   * @example
+   * @example Put without waiting
    * ```ts
-   * import { QueueFull, ThreadQueue } from "./thread_queue.ts";
+   * import { QueueFull } from "./queue.ts";
+   * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
    *
    * const queue = new ThreadQueue<number>({ maxsize: 1 });
@@ -603,7 +395,7 @@ export class ThreadQueue<T> {
    * ```
    */
   putNowait(item: T): void {
-    this.put(item, NOWAIT);
+    this.#put(item, NOWAIT, "putNowait");
   }
 
   /**
@@ -616,9 +408,10 @@ export class ThreadQueue<T> {
    * @throws {TypeError} If an option has the wrong type.
    * @throws {RangeError} If `timeout` is negative or NaN.
    *
-   * @example
+   * @example Get with a time-out on an empty queue
    * ```ts
-   * import { QueueEmpty, ThreadQueue } from "./thread_queue.ts";
+   * import { QueueEmpty } from "./queue.ts";
+   * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
    *
    * const queue = new ThreadQueue<Uint8Array>();
@@ -628,7 +421,12 @@ export class ThreadQueue<T> {
    * ```
    */
   get(options?: GetOptions): T {
-    const { block, timeout } = checkWaitOptions(options, "get", this);
+    return this.#get(options, "get");
+  }
+
+  #get(options: GetOptions | undefined, method: string): T {
+    const { block, timeout } = checkWaitOptions(options, method, this);
+    const ring = this.#ring;
     const state = this.#state;
     let deadline = -1; // read the clock only to wait
     lock(state);
@@ -636,15 +434,16 @@ export class ThreadQueue<T> {
       if (block && deadline < 0) deadline = performance.now() + timeout;
       else if (!block || performance.now() >= deadline) {
         unlock(state);
-        throw new QueueEmpty(`Cannot get from ${this}: it is empty`);
+        throw new QueueEmpty(`Cannot ${method}() from ${this}: it is empty`);
       }
       sleepOn(state, NOT_EMPTY, GETTERS, deadline);
     }
-    const raw = this.#read();
-    const wake = this.#afterRead();
+    const raw = ring.read();
+    const wake = ring.afterRead();
     unlock(state);
     if (wake !== 0) notify(state, wake);
-    return this.#readKind === KIND_NUMBER ? raw as T : decode(raw as Uint8Array, this.#readKind);
+    const kind = ring.readKind;
+    return (kind === KIND_NUMBER ? raw : decodeItem(raw, kind)) as T;
   }
 
   /**
@@ -653,22 +452,24 @@ export class ThreadQueue<T> {
    * @returns The item.
    * @throws {QueueEmpty} If the queue is empty.
    *
-   * @example
+   * @example Get without waiting
    * ```ts
-   * import { QueueEmpty, ThreadQueue } from "./thread_queue.ts";
+   * import { QueueEmpty } from "./queue.ts";
+   * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
    *
    * assert.throws(() => new ThreadQueue().getNowait(), QueueEmpty);
    * ```
    */
   getNowait(): T {
-    return this.get(NOWAIT);
+    return this.#get(NOWAIT, "getNowait");
   }
 
   /**
    * Puts `item`, suspending the calling task (not the thread) while the queue is full; the awaitable form of
    * `put()`, for `await` and `yield*`. Outside any event loop it waits as a promise. The item is cloned when the
-   * result is awaited.
+   * result is awaited: as asyncio's `Queue.put()`, nothing happens before, and a put that is cancelled or times out
+   * while it waits for room has not put its item (so a retry does not duplicate it).
    *
    * @param item The item.
    * @param options `timeout` in ms of the running loop's clock (default: no limit).
@@ -677,7 +478,7 @@ export class ThreadQueue<T> {
    * @throws {TypeError} If `item` cannot be structured-cloned, or `timeout` is not a number.
    * @throws {RangeError} If `item` is bigger than the whole buffer, or `timeout` is negative or NaN.
    *
-   * @example
+   * @example Wait for room without blocking the loop
    * ```ts
    * import { ThreadQueue } from "./thread_queue.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -703,15 +504,21 @@ export class ThreadQueue<T> {
    * Removes and returns the oldest item, suspending the calling task (not the thread) while the queue is empty;
    * the awaitable form of `get()`, for `await` and `yield*`. Outside any event loop it waits as a promise.
    *
+   * As asyncio's `Queue.get()`, it acts only when awaited, and an item leaves the queue only for a task that goes on
+   * with it: a get that is cancelled or times out — its task cancelled before it ran, `waitFor(q.getAsync(), ms)`,
+   * a `timeout()` scope, a cancelled `gather` — leaves the queue as it was, and a wake-up it got goes to the next
+   * waiting task of its thread.
+   *
    * @param options `timeout` in ms of the running loop's clock (default: no limit).
    * @returns An awaitable of the item.
    * @throws {QueueEmpty} If no item comes in time.
    * @throws {TypeError} If `timeout` is not a number.
    * @throws {RangeError} If `timeout` is negative or NaN.
    *
-   * @example
+   * @example A get that times out on the loop's clock
    * ```ts
-   * import { QueueEmpty, ThreadQueue } from "./thread_queue.ts";
+   * import { QueueEmpty } from "./queue.ts";
+   * import { ThreadQueue } from "./thread_queue.ts";
    * import { newEventLoop } from "./loop.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
@@ -734,7 +541,7 @@ export class ThreadQueue<T> {
    *
    * @throws {RangeError} If called more times than items were put (Python's ValueError).
    *
-   * @example
+   * @example Mark more items done than were put
    * ```ts
    * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
@@ -767,7 +574,7 @@ export class ThreadQueue<T> {
   /**
    * Blocks the calling thread until every item put has been marked done with `taskDone()` (in any thread).
    *
-   * @example
+   * @example Join a queue with nothing to do
    * ```ts
    * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
@@ -790,7 +597,7 @@ export class ThreadQueue<T> {
    *
    * @returns An awaitable that completes when no item is unfinished.
    *
-   * @example
+   * @example Wait, without blocking, until every item is marked done
    * ```ts
    * import { ThreadQueue } from "./thread_queue.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -817,7 +624,7 @@ export class ThreadQueue<T> {
    *
    * @returns The description.
    *
-   * @example
+   * @example A queue's description
    * ```ts
    * import { ThreadQueue } from "./thread_queue.ts";
    * import assert from "node:assert/strict";
@@ -848,40 +655,32 @@ export class ThreadQueue<T> {
   // ---- Internals (the mutex held where noted) ----
 
   // The bytes of `item` as `kind` says; with `keep` false, numbers use a scratch buffer (valid until the next call).
-  #encode(item: T, kind: number, keep: boolean): Uint8Array {
-    if (kind === KIND_NUMBER) {
-      scratchNumber[0] = item as number;
-      return keep ? scratchNumberBytes.slice() : scratchNumberBytes;
-    }
-    if (kind === KIND_STRING) return this.#checkSize(item, utf8Encoder.encode(item as string));
+  #encode(item: T, kind: number, keep: boolean, method: string): Uint8Array {
+    // A number's 8 bytes always fit (the ring has at least 64).
+    if (kind === KIND_NUMBER) return encodeItem(item, kind, keep);
     let bytes: Uint8Array;
     try {
-      bytes = serialize(item);
+      bytes = encodeItem(item, kind, keep);
     } catch (error) {
+      const found = findUncloneable(item);
       throw new TypeError(
-        `Cannot put ${describe(item)} into ${this}: it cannot be structured-cloned (${(error as Error).message})`,
+        `Cannot ${method}() into ${this}: ${
+          found === null
+            ? `${describe(item)} cannot be structured-cloned (${(error as Error).message})`
+            : notSendable(found)
+        }`,
         { cause: error },
       );
     }
-    return this.#checkSize(item, bytes);
-  }
-
-  #checkSize(item: T, bytes: Uint8Array): Uint8Array {
     if (recordBytes(bytes.length) > this.#capacity) {
       throw new RangeError(
-        `Cannot put ${
+        `Cannot ${method}() ${
           describe(item)
-        } into ${this}: its ${bytes.length} bytes do not fit in the ${this.#capacity}-byte buffer (raise bufferBytes)`,
+        } into ${this}: its ${bytes.length} bytes do not fit in the ${this.#capacity}-byte ` +
+          `buffer (raise bufferBytes)`,
       );
     }
     return bytes;
-  }
-
-  // Mutex held.
-  #fits(length: number): boolean {
-    const state = this.#state;
-    if (this.#maxsize > 0 && state[COUNT] >= this.#maxsize) return false;
-    return state[USED] + recordBytes(length) <= this.#capacity;
   }
 
   #whyFull(length: number): string {
@@ -890,162 +689,63 @@ export class ThreadQueue<T> {
       : `its buffer has no room for ${length} more bytes`;
   }
 
-  // Mutex held. Appends the record; returns whom to notify.
-  #write(bytes: Uint8Array, kind: number): number {
-    const state = this.#state;
-    const capacity = this.#capacity;
-    const length = bytes.length;
-    const tail = state[TAIL];
-    this.#headers[tail >> 2] = length * 4 + kind;
-    let start = tail + 4;
-    if (start === capacity) start = 0;
-    const room = capacity - start;
-    if (length <= room) {
-      this.#ring.set(bytes, start);
-    } else {
-      this.#ring.set(bytes.subarray(0, room), start);
-      this.#ring.set(bytes.subarray(room), 0);
-    }
-    const size = recordBytes(length);
-    const next = tail + size;
-    state[TAIL] = next >= capacity ? next - capacity : next;
-    state[USED] += size;
-    state[COUNT]++;
-    state[UNFINISHED]++;
-    let wake = 0;
-    if (state[GETTERS] > 0) {
-      Atomics.add(state, NOT_EMPTY, 1);
-      wake = WAKE_GETTER;
-    }
-    if (state[GETTERS_ASYNC] > 0) {
-      Atomics.add(state, NOT_EMPTY_ASYNC, 1);
-      wake |= WAKE_ASYNC_GETTERS;
-    }
-    return wake;
-  }
-
-  // Mutex held, COUNT > 0. Removes the oldest record; returns the number it holds or a copy of its bytes, and sets
-  // #readKind.
-  #read(): unknown {
-    const state = this.#state;
-    const capacity = this.#capacity;
-    const head = state[HEAD];
-    const header = this.#headers[head >> 2];
-    const length = header >>> 2;
-    const kind = header & 3;
-    this.#readKind = kind;
-    let start = head + 4;
-    if (start === capacity) start = 0;
-    const bytes = kind === KIND_NUMBER ? scratchNumberBytes : new Uint8Array(length);
-    const room = capacity - start;
-    if (length <= room) {
-      bytes.set(this.#ring.subarray(start, start + length));
-    } else {
-      bytes.set(this.#ring.subarray(start, capacity));
-      bytes.set(this.#ring.subarray(0, length - room), room);
-    }
-    const size = recordBytes(length);
-    const next = head + size;
-    state[HEAD] = next >= capacity ? next - capacity : next;
-    state[USED] -= size;
-    state[COUNT]--;
-    return kind === KIND_NUMBER ? scratchNumber[0] : bytes;
-  }
-
-  // Mutex held, after #read(): whom to notify.
-  #afterRead(): number {
-    const state = this.#state;
-    let wake = 0;
-    if (state[PUTTERS] > 0) {
-      Atomics.add(state, NOT_FULL, 1);
-      wake = WAKE_PUTTERS;
-    }
-    if (state[PUTTERS_ASYNC] > 0) {
-      Atomics.add(state, NOT_FULL_ASYNC, 1);
-      wake |= WAKE_ASYNC_PUTTERS;
-    }
-    return wake;
-  }
-
   *#putSteps(item: T, timeout: number): Generator<unknown, void, unknown> {
     const kind = kindOf(item);
     // Kept across waits: its own copy.
-    const bytes = this.#encode(item, kind, true);
+    const bytes = this.#encode(item, kind, true, "putAsync");
+    const ring = this.#ring;
     const state = this.#state;
-    const loop = runningLoopOrNull();
+    const loop = runningLoop;
     const deadline = loop === null ? performance.now() + timeout : loop.time() + timeout;
     for (;;) {
       lock(state);
-      if (this.#fits(bytes.length)) {
-        const wake = this.#write(bytes, kind);
+      if (ring.fits(bytes.length)) {
+        const wake = ring.write(bytes, kind);
         unlock(state);
         if (wake !== 0) notify(state, wake);
         return;
       }
       if ((loop === null ? performance.now() : loop.time()) >= deadline) {
         unlock(state);
-        throw new QueueFull(`Cannot put into ${this}: ${this.#whyFull(bytes.length)}`);
+        throw new QueueFull(`Cannot putAsync() into ${this}: ${this.#whyFull(bytes.length)}`);
       }
-      yield* this.#waitFor(this.#putters, loop, deadline);
+      yield* this.#putters.wait(loop, deadline);
     }
   }
 
   *#getSteps(timeout: number): Generator<unknown, T, unknown> {
+    const ring = this.#ring;
     const state = this.#state;
-    const loop = runningLoopOrNull();
+    const loop = runningLoop;
     const deadline = loop === null ? performance.now() + timeout : loop.time() + timeout;
     for (;;) {
       lock(state);
       if (state[COUNT] > 0) {
-        const raw = this.#read();
-        const wake = this.#afterRead();
+        const raw = ring.read();
+        const wake = ring.afterRead();
         unlock(state);
         if (wake !== 0) notify(state, wake);
-        return this.#readKind === KIND_NUMBER ? raw as T : decode(raw as Uint8Array, this.#readKind);
+        const kind = ring.readKind;
+        return (kind === KIND_NUMBER ? raw : decodeItem(raw, kind)) as T;
       }
       if ((loop === null ? performance.now() : loop.time()) >= deadline) {
         unlock(state);
-        throw new QueueEmpty(`Cannot get from ${this}: it is empty`);
+        throw new QueueEmpty(`Cannot getAsync() from ${this}: it is empty`);
       }
-      yield* this.#waitFor(this.#getters, loop, deadline);
+      yield* this.#getters.wait(loop, deadline);
     }
   }
 
   *#joinSteps(): Generator<unknown, void, unknown> {
     const state = this.#state;
-    const loop = runningLoopOrNull();
+    const loop = runningLoop;
     for (;;) {
       lock(state);
       if (state[UNFINISHED] === 0) {
         unlock(state);
         return;
       }
-      yield* this.#waitFor(this.#joiners, loop, Infinity);
-    }
-  }
-
-  // Entered with the mutex held (released here): waits until `waiters` resumes this task or `deadline` passes.
-  *#waitFor(waiters: AsyncWaiters, loop: EventLoop | null, deadline: number): Generator<unknown, void, unknown> {
-    const waiter = new Waiter(loop);
-    waiters.add(waiter);
-    unlock(this.#state);
-    let timer: { cancel(): unknown } | null = null;
-    if (deadline !== Infinity) {
-      if (loop !== null) timer = loop.callAt(deadline, () => waiter.resume());
-      else {
-        const id = setTimeout(() => waiter.resume(), Math.max(0, deadline - performance.now()));
-        timer = { cancel: () => clearTimeout(id) };
-      }
-    }
-    try {
-      yield* waiter.wait();
-    } catch (error) {
-      // Cancelled: a wake-up this task got and will not use goes to the next waiting task of this thread.
-      if (waiter.woken) waiters.handOn();
-      throw error;
-    } finally {
-      timer?.cancel();
-      if (!waiter.woken) waiters.remove(waiter);
+      yield* this.#joiners.wait(loop, Infinity);
     }
   }
 }
@@ -1053,34 +753,9 @@ export class ThreadQueue<T> {
 registerWireType("ThreadQueue", (data) => ThreadQueue.from(data));
 
 // Set by ThreadQueue.from() for the constructor call it makes: the constructor then adopts that memory.
-let adopted: SharedArrayBuffer | null = null;
+let adopted: SharedRing | null = null;
 
 const NOWAIT: GetOptions & PutOptions = Object.freeze({ block: false });
-
-// How an item is stored: numbers as their 8 bytes and well-formed strings as UTF-8 (both many times faster than
-// V8's serializer), anything else as a V8 structured clone.
-const KIND_CLONE = 0;
-const KIND_NUMBER = 1;
-const KIND_STRING = 2;
-const scratchNumber = new Float64Array(1);
-const scratchNumberBytes = new Uint8Array(scratchNumber.buffer);
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
-
-function kindOf(item: unknown): number {
-  if (typeof item === "number") return KIND_NUMBER;
-  // A lone surrogate has no UTF-8 form: such a string goes through the structured clone, which keeps it.
-  if (typeof item === "string" && item.isWellFormed()) return KIND_STRING;
-  return KIND_CLONE;
-}
-
-function decode(bytes: Uint8Array, kind: number): never {
-  return (kind === KIND_STRING ? utf8Decoder.decode(bytes) : deserialize(bytes)) as never;
-}
-
-function recordBytes(length: number): number {
-  return 4 + ((length + 3) & ~3);
-}
 
 function checkOptions(options: ThreadQueueOptions | undefined): { maxsize: number; bufferBytes: number } {
   if (options === undefined) return { maxsize: 0, bufferBytes: DEFAULT_BUFFER_BYTES };

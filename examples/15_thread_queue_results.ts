@@ -1,8 +1,8 @@
 /**
  * Results gathered through a thread-safe queue (the pattern of the tutorial's sections 2 and 3, and of its
  * producer–consumer model): the main thread sends five "downloads" of 5, 1, 4, 2 and 3 units to a loop thread with
- * `runCoroutineThreadsafe`. They run concurrently as tasks of that thread's loop, and each puts its result into a
- * `ThreadQueue` as it finishes. The main thread blocks on `queue.get()` five times and prints the results in
+ * `runCoroutineThreadsafe(call(jobs.download, name, units, queue), newLoop)`. They run concurrently as tasks of that
+ * thread's loop, and each puts its result into a `ThreadQueue` as it finishes. The main thread blocks on `queue.get()` five times and prints the results in
  * completion order — shortest first — while the `ConcurrentFuture`s keep the submission order (as `gather` would).
  * The whole takes about the longest job, 5 units, not the sum, 15.
  *
@@ -15,18 +15,26 @@
  *
  * Expected output:
  *   main: sent 5 downloads to <LoopThread "downloader" running>
- *   got b (1 units) at 1.0x units
- *   got d (2 units) at 2.0x units
- *   got e (3 units) at 3.0x units
- *   got c (4 units) at 4.0x units
- *   got a (5 units) at 5.0x units
+ *   got b (1 units) at <t> units
+ *   got d (2 units) at <t> units
+ *   got e (3 units) at <t> units
+ *   got c (4 units) at <t> units
+ *   got a (5 units) at <t> units
  *   completion order: b, d, e, c, a
  *   submission order (the futures): a, b, c, d, e
  *   join() returned: every result was processed
- *   TIME:  5.0x units (the longest job, not the sum 15)
+ *   TIME:  <t> units (the longest job, not the sum 15)
  */
 
-import { type ConcurrentFuture, LoopThread, ThreadQueue, workerModule } from "../mod.ts";
+import {
+  call,
+  type ConcurrentFuture,
+  LoopThread,
+  type RemoteLoop,
+  runCoroutineThreadsafe,
+  ThreadQueue,
+  workerModule,
+} from "../mod.ts";
 import { type JobResult, UNIT } from "./thread_jobs.ts";
 
 const jobs = workerModule<typeof import("./thread_jobs.ts")>(new URL("./thread_jobs.ts", import.meta.url));
@@ -37,8 +45,9 @@ function main(thread: LoopThread): void {
   const queue = new ThreadQueue<JobResult>();
   const start: number = performance.now();
   const units = (): string => ((performance.now() - start) / UNIT).toFixed(2);
+  const newLoop: RemoteLoop = thread.loop;
   const futures: ConcurrentFuture<JobResult>[] = DOWNLOADS.map(([name, cost]) =>
-    thread.runCoroutineThreadsafe(jobs.download, name, cost, queue)
+    runCoroutineThreadsafe(call(jobs.download, name, cost, queue), newLoop)
   );
   console.log(`main: sent ${futures.length} downloads to ${thread}`);
   const completed: string[] = [];

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type EventLoop, gather, getRunningLoop, sleep, type ThreadQueue } from "../mod.ts";
+import { type EventLoop, gather, getEventLoop, getRunningLoop, sleep, type ThreadQueue } from "../mod.ts";
 
 /** One tutorial second, scaled down (ms). */
 export const UNIT = 50;
@@ -38,6 +38,23 @@ export async function doSleepDemo(x: number, queue: ThreadQueue<string>, msg: st
 
 // This thread's name (the worker's `name`: the LoopThread's), printed beside the loop's id.
 const threadName: string = (globalThis as { name?: string }).name ?? "?";
+
+/** What example 14 asks a thread about its loop: `getEventLoop()` there is that thread's own running loop. */
+export interface ThreadLoopFacts {
+  /** The id of the loop `getEventLoop()` returns in the thread. */
+  id: number;
+  /** Whether it is the loop running the thread's tasks (`getRunningLoop()`). */
+  isRunningLoop: boolean;
+  /** Whether `getEventLoop()` gives the same loop a second time. */
+  sameEveryTime: boolean;
+}
+
+/** Example 14: the thread's own loop, seen from inside. */
+export async function threadLoopFacts(): Promise<ThreadLoopFacts> {
+  await sleep(0);
+  const loop = getEventLoop();
+  return { id: loop.id, isRunningLoop: loop === getRunningLoop(), sameEveryTime: getEventLoop() === loop };
+}
 
 /** The tutorial's `work_2`: forever, print the loop's id every 2 units. */
 async function work2(loop: EventLoop): Promise<never> {

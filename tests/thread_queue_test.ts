@@ -2,17 +2,23 @@
 // (one fixture module, tests/fixtures/thread_queue_worker.ts, serves every test), plus the awaitable forms that
 // suspend a task instead of the thread.
 import assert from "node:assert/strict";
+import { awaitable } from "../_awaitable.ts";
 import { fromWire, toWire } from "../_wire.ts";
 import type { Awaitable } from "../future.ts";
-import { type EventLoop, newEventLoop } from "../loop.ts";
-import { QueueEmpty as AsyncioQueueEmpty, QueueFull as AsyncioQueueFull } from "../queue.ts";
-import { type Coroutine, sleep } from "../task.ts";
-import { QueueEmpty, QueueFull, ThreadQueue } from "../thread_queue.ts";
+import { type EventLoop, getRunningLoop, newEventLoop } from "../loop.ts";
+import { CancelledError, TimeoutError } from "../errors.ts";
+import { gather } from "../gather.ts";
+import { QueueEmpty, QueueFull } from "../queue.ts";
+import { run } from "../runner.ts";
+import { allTasks, type Coroutine, sleep } from "../task.ts";
+import { ThreadQueue } from "../thread_queue.ts";
+import { LoopThread, workerModule } from "../threads.ts";
+import { timeout } from "../timeouts.ts";
 import { VirtualClock } from "../virtual_clock.ts";
+import { waitFor } from "../wait_for.ts";
+import { coroutine, type Kind, KINDS } from "./_kinds.ts";
 import type { Command } from "./fixtures/thread_queue_worker.ts";
-
-type Kind = "generator" | "async";
-const KINDS: Kind[] = ["generator", "async"];
+import { consume as consumeHere } from "./fixtures/thread_queue_load.ts";
 
 /** A coroutine of `kind` that awaits what `operation` returns (`yield*` or `await`). */
 function awaiting<T>(kind: Kind, operation: () => Awaitable<T>): Coroutine<T> {
@@ -185,31 +191,53 @@ Deno.test("numbers and strings, stored without the structured clone, still round
   assert.throws(() => queue.put("x".repeat(61)), RangeError);
 });
 
-Deno.test("put() refuses an item that cannot be cloned with a TypeError naming it, and the queue is unchanged", () => {
+Deno.test("put() refuses an item that cannot be cloned with a TypeError naming the method, the value's kind and its place, and the queue is unchanged", () => {
   const queue = new ThreadQueue<unknown>();
   function callback(): void {}
-  for (const bad of [callback, { callback }, Symbol("s"), new WeakMap(), { memory: new SharedArrayBuffer(8) }]) {
+  const hint = " (export it from a module and pass its workerModule() reference)";
+  const refused: [unknown, string][] = [
+    [callback, `a function (callback) cannot be sent to another thread${hint}`],
+    [{ handlers: [1, callback] }, `a function (callback) at .handlers[1] cannot be sent to another thread${hint}`],
+    [Symbol("s"), "a symbol cannot be sent to another thread"],
+    [new WeakMap(), "a WeakMap cannot be sent to another thread"],
+    // Structured clone shares it; the queue's byte records cannot hold it.
+    [{ memory: new SharedArrayBuffer(8) }, "an Object cannot be structured-cloned ("],
+  ];
+  for (const [bad, reason] of refused) {
     assert.throws(
       () => queue.put(bad),
-      (e) => e instanceof TypeError && e.message.includes("cannot be structured-cloned") && e.cause !== undefined,
+      (e) =>
+        e instanceof TypeError && e.message.startsWith(`Cannot put() into <ThreadQueue maxsize=0>: ${reason}`) &&
+        e.cause !== undefined,
     );
   }
-  assert.throws(() => queue.putNowait(callback), (e) => e instanceof TypeError && e.message.includes("callback"));
+  assert.throws(
+    () => queue.putNowait(callback),
+    (e) =>
+      e instanceof TypeError && e.message.startsWith("Cannot putNowait() into <ThreadQueue maxsize=0>: a function"),
+  );
   assert.equal(queue.qsize(), 0);
   assert.equal(String(queue), "<ThreadQueue maxsize=0>");
 });
 
 Deno.test("putNowait() on a full queue throws QueueFull and getNowait() on an empty one QueueEmpty, as put_nowait/get_nowait raise Full/Empty", () => {
   const queue = new ThreadQueue<string>({ maxsize: 1 });
-  assert.throws(() => queue.getNowait(), QueueEmpty);
-  assert.throws(() => queue.get({ block: false }), QueueEmpty);
+  // The asyncio queues' classes: one catch serves both kinds of queue. The message names the method called.
+  assert.throws(
+    () => queue.getNowait(),
+    new QueueEmpty("Cannot getNowait() from <ThreadQueue maxsize=1>: it is empty"),
+  );
+  assert.throws(
+    () => queue.get({ block: false }),
+    new QueueEmpty("Cannot get() from <ThreadQueue maxsize=1>: it is empty"),
+  );
   queue.putNowait("a");
-  assert.throws(() => queue.putNowait("b"), QueueFull);
+  assert.throws(
+    () => queue.putNowait("b"),
+    new QueueFull("Cannot putNowait() into <ThreadQueue maxsize=1 qsize=1 tasks=1>: it is full"),
+  );
   assert.throws(() => queue.put("b", { block: false, timeout: 1000 }), QueueFull);
-  // The same classes as the asyncio queues': one catch serves both.
-  assert.throws(() => queue.putNowait("b"), AsyncioQueueFull);
   assert.equal(queue.getNowait(), "a");
-  assert.throws(() => queue.getNowait(), AsyncioQueueEmpty);
 });
 
 Deno.test("put() with a timeout throws QueueFull when no room comes, as queue.Queue.put(timeout=) raises Full", () => {
@@ -314,7 +342,7 @@ Deno.test("ThreadQueue.from() makes a queue over the memory of a posted queue; a
   for (const bad of [null, 1, {}, { buffer: new ArrayBuffer(200) }, new SharedArrayBuffer(200)]) {
     assert.throws(
       () => ThreadQueue.from(bad),
-      (e) => e instanceof TypeError && e.message.startsWith("Cannot make a ThreadQueue from"),
+      (e) => e instanceof TypeError && e.message.startsWith("Cannot ThreadQueue.from(): expected a posted ThreadQueue"),
     );
   }
 });
@@ -563,3 +591,195 @@ Deno.test("getAsync() and putAsync() outside any event loop wait as promises", a
   assert.equal(queue.get(), "second");
   await assert.rejects(async () => await queue.getAsync({ timeout: 5 }), QueueEmpty);
 });
+
+// ---- Nothing lost under cancellation ----------------------------------------------------------------------
+//
+// As asyncio.Queue's get() and put(): the awaitable forms act only when awaited, and only for a waiter that goes on
+// with the result. A get or put that is cancelled or times out, on any path, leaves the queue as it was.
+
+/** A coroutine of `kind` that runs `operation` and records what it got, then returns "done". */
+function recording<T>(kind: Kind, operation: () => Awaitable<T>, seen: T[]): Coroutine<string> {
+  if (kind === "generator") {
+    return (function* () {
+      seen.push(yield* operation());
+      return "done";
+    })();
+  }
+  return async () => {
+    seen.push(await operation());
+    return "done";
+  };
+}
+
+/** The awaitable of `item`, its value labelled with who got it. */
+function labelled(item: Awaitable<number>, who: string): Awaitable<string> {
+  return awaitable(function* () {
+    return `${who} got ${yield* item}`;
+  });
+}
+
+for (const kind of KINDS) {
+  Deno.test(`getAsync() takes no item when it is cancelled before it acts: task cancelled before its first step, waitFor(…, 0), gather cancelled (asyncio.Queue.get, ${kind})`, async () => {
+    const loop = newEventLoop({ clock: new VirtualClock() });
+    try {
+      const queue = new ThreadQueue<number>();
+      queue.put(1);
+      const seen: number[] = [];
+      const stillborn = loop.createTask(recording(kind, () => queue.getAsync(), seen));
+      stillborn.cancel();
+      await assert.rejects(loop.runUntilComplete(stillborn), CancelledError);
+      assert.equal(queue.qsize(), 1);
+      await assert.rejects(loop.runUntilComplete(awaiting(kind, () => waitFor(queue.getAsync(), 0))), TimeoutError);
+      assert.equal(queue.qsize(), 1);
+      await assert.rejects(
+        loop.runUntilComplete(async () => {
+          const gathered = gather(queue.getAsync());
+          gathered.cancel();
+          return await gathered;
+        }),
+        CancelledError,
+      );
+      assert.equal(queue.qsize(), 1);
+      assert.deepEqual(seen, []);
+      // The item is still there for the next get, which does not wait (as CPython's coroutine, it acts at once).
+      assert.equal(await loop.runUntilComplete(awaiting(kind, () => waitFor(queue.getAsync(), 5))), 1);
+      // So does one in an expired timeout() scope: the scope's cancel comes later (asyncio.timeout(0) likewise).
+      queue.put(3);
+      const takeAtOnce = coroutine(kind, function* () {
+        return yield* timeout(0, function* () {
+          return yield* queue.getAsync();
+        });
+      }, async () => await timeout(0, async () => await queue.getAsync()));
+      assert.equal(await loop.runUntilComplete(takeAtOnce), 3);
+    } finally {
+      loop.close();
+    }
+  });
+
+  Deno.test(`getAsync() that times out while it waits takes no item: waitFor(…, ms) and a timeout() scope (asyncio.wait_for(q.get()), ${kind})`, async () => {
+    const loop = newEventLoop({ clock: new VirtualClock() });
+    try {
+      const queue = new ThreadQueue<number>();
+      await assert.rejects(loop.runUntilComplete(awaiting(kind, () => waitFor(queue.getAsync(), 10))), TimeoutError);
+      await assert.rejects(
+        loop.runUntilComplete(awaiting(kind, () =>
+          timeout(10, function* () {
+            return yield* queue.getAsync();
+          }))),
+        TimeoutError,
+      );
+      assert.equal(loop.time(), 20);
+      queue.put(2);
+      // Nothing still waits to take it: the timed-out getters are gone.
+      await loop.runUntilComplete(sleep(5));
+      assert.equal(queue.qsize(), 1);
+      assert.equal(queue.getNowait(), 2);
+    } finally {
+      loop.close();
+    }
+  });
+
+  Deno.test(`putAsync() adds nothing when it is cancelled or times out: task cancelled before its first step, waitFor(…, 0) and waitFor(…, ms) on a full queue (asyncio.Queue.put, ${kind})`, async () => {
+    const loop = newEventLoop({ clock: new VirtualClock() });
+    try {
+      const queue = new ThreadQueue<number>({ maxsize: 1 });
+      const stillborn = loop.createTask(awaiting(kind, () => queue.putAsync(1)));
+      stillborn.cancel();
+      await assert.rejects(loop.runUntilComplete(stillborn), CancelledError);
+      assert.equal(queue.qsize(), 0);
+      // CPython's wait_for(q.put(x), 0) times out even with room: the put never started.
+      await assert.rejects(loop.runUntilComplete(awaiting(kind, () => waitFor(queue.putAsync(1), 0))), TimeoutError);
+      assert.equal(queue.qsize(), 0);
+      queue.put(10);
+      await assert.rejects(loop.runUntilComplete(awaiting(kind, () => waitFor(queue.putAsync(11), 10))), TimeoutError);
+      assert.equal(loop.time(), 10);
+      queue.getNowait();
+      await loop.runUntilComplete(sleep(5));
+      assert.equal(queue.qsize(), 0, "a timed-out putAsync() put its item later");
+    } finally {
+      loop.close();
+    }
+  });
+
+  Deno.test(`a waiting getAsync() cancelled at any moment after a put woke it loses nothing: the item reaches it or the next waiter (${kind})`, async () => {
+    // The cancel lands after 0…N microtasks, loop iterations or host turns: before the wake-up, between the wake-up
+    // and the task's resumption, or after the task took the item.
+    type Hop = (then: () => void) => void;
+    const hops: [string, Hop][] = [
+      ["microtasks", (then) => queueMicrotask(then)],
+      ["loop iterations", (then) => getRunningLoop().callSoon(then)],
+      ["host turns", (then) => setTimeout(then, 0)],
+    ];
+    for (const [name, hop] of hops) {
+      for (let count = 0; count < 12; count++) {
+        const loop = newEventLoop();
+        try {
+          const queue = new ThreadQueue<number>();
+          const seen: string[] = [];
+          const first = loop.createTask(recording(kind, () => labelled(queue.getAsync(), "first"), seen));
+          const second = loop.createTask(recording(kind, () => labelled(queue.getAsync(), "second"), seen));
+          await loop.runUntilComplete(sleep(1));
+          const after = (left: number, then: () => void): void =>
+            left === 0 ? then() : hop(() => after(left - 1, then));
+          queue.put(7);
+          await loop.runUntilComplete(async () => {
+            const cancelled = loop.createFuture<void>();
+            after(count, () => {
+              first.cancel();
+              cancelled.setResult();
+            });
+            await cancelled;
+            // Until the item has reached one of them (a hang fails the test through waitFor's time-out).
+            await waitFor(async () => {
+              while (seen.length === 0 || !first.done()) await sleep(1);
+            }, 5_000);
+          });
+          const where = `cancel after ${count} ${name}`;
+          assert.equal(queue.qsize(), 0, where);
+          // The first got it before the cancel reached it, or else the second got it.
+          assert.deepEqual(seen, [first.cancelled() && second.done() ? "second got 7" : "first got 7"], where);
+        } finally {
+          for (const task of allTasks(loop)) task.cancel();
+          loop.close();
+        }
+      }
+    }
+  });
+}
+
+for (const maxsize of [0, 16]) {
+  Deno.test(`producers and consumers in 5 threads, every put and get under waitFor(…, 0–2 ms) and consumers cancelled at random, hand over 12 000 items each exactly once (maxsize ${maxsize})`, async () => {
+    const load = workerModule<typeof import("./fixtures/thread_queue_load.ts")>(
+      new URL("./fixtures/thread_queue_load.ts", import.meta.url),
+    );
+    const threads = await Promise.all([0, 1, 2, 3].map((index) => LoopThread.start({ name: `load-${index}` })));
+    try {
+      await run(async () => {
+        const queue = new ThreadQueue<number>({ maxsize });
+        const received = new Int32Array(new SharedArrayBuffer(4));
+        const perProducer = 6_000;
+        const total = 2 * perProducer;
+        const producers = [
+          threads[0].runCoroutineThreadsafe(load.produce, queue, 0, perProducer, "generator"),
+          threads[1].runCoroutineThreadsafe(load.produce, queue, perProducer, perProducer, "async function"),
+        ];
+        const consumers = [
+          threads[2].runCoroutineThreadsafe(load.consume, queue, received, total, 4, "generator"),
+          threads[3].runCoroutineThreadsafe(load.consume, queue, received, total, 4, "async function"),
+        ];
+        const got = await consumeHere(queue, received, total, 4, "async function");
+        for (const producer of producers) await producer;
+        for (const consumer of consumers) got.push(...await consumer);
+        assert.equal(got.length, total, "items received in all");
+        const once = new Uint8Array(total);
+        for (const item of got) {
+          assert.equal(once[item], 0, `item ${item} received twice`);
+          once[item] = 1;
+        }
+        assert.equal(queue.qsize(), 0);
+      });
+    } finally {
+      await Promise.all(threads.map((thread) => thread.stop()));
+    }
+  });
+}

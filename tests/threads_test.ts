@@ -16,7 +16,16 @@ import { QueueFull } from "../queue.ts";
 import { run } from "../runner.ts";
 import { createTask } from "../task.ts";
 import { ThreadQueue } from "../thread_queue.ts";
-import { LoopThread, toThread, transfer, type WorkerFn, workerModule, WorkerPoolExecutor } from "../threads.ts";
+import {
+  call,
+  LoopThread,
+  runCoroutineThreadsafe,
+  toThread,
+  transfer,
+  type WorkerFn,
+  workerModule,
+  WorkerPoolExecutor,
+} from "../threads.ts";
 import { waitFor } from "../wait_for.ts";
 
 const JOBS_URL = new URL("./fixtures/thread_jobs.ts", import.meta.url);
@@ -115,7 +124,8 @@ threadTest(
       await assert.rejects(
         async () => await thread.runCoroutineThreadsafe(untyped(jobs.plainValue)),
         (error: Error) =>
-          error instanceof TypeError && /needs a coroutine function: plainValue\(\) returned 7/.test(error.message),
+          error instanceof TypeError &&
+          /needs a coroutine function: thread_jobs\.plainValue\(\) returned 7/.test(error.message),
       );
     } finally {
       await thread.stop();
@@ -168,7 +178,12 @@ threadTest("a function instead of a workerModule() reference is refused with a T
     assert.throws(
       // deno-lint-ignore no-explicit-any
       () => thread.runCoroutineThreadsafe((() => Promise.resolve(1)) as any),
-      (error: Error) => error instanceof TypeError && /a function cannot cross threads/.test(error.message),
+      (error: Error) =>
+        error instanceof TypeError &&
+        error.message ===
+          "Cannot runCoroutineThreadsafe(): expected a function reference from workerModule(), received function " +
+            "(anonymous) (a function cannot be sent to another thread: export it from a module and pass its " +
+            "workerModule() reference)",
     );
   } finally {
     await thread.stop();
@@ -356,27 +371,71 @@ threadTest("errors cross threads with their class, name, message, stack (remote 
 });
 
 threadTest(
-  "a value that cannot be cloned is refused with a TypeError naming the argument or the result (DataCloneError)",
+  "a value that cannot cross to a thread is refused with a TypeError naming the function called, the argument's position and the value's kind (DataCloneError)",
   async () => {
-    const thread = await LoopThread.start();
-    const pool = new WorkerPoolExecutor({ maxWorkers: 1, maxQueue: 5 });
+    const thread = await LoopThread.start({ name: "io" });
+    const pool = new WorkerPoolExecutor({ name: "cpu", maxWorkers: 1, maxQueue: 5 });
     try {
       const notCloneable = (): number => 1;
+      const refused = (message: string) => (error: Error) => {
+        assert.ok(error instanceof TypeError, String(error));
+        assert.equal(error.message, message);
+        assert.equal((error.cause as Error)?.name, "DataCloneError");
+        return true;
+      };
+      const hint = " (export it from a module and pass its workerModule() reference)";
       assert.throws(
         () => thread.runCoroutineThreadsafe(untyped(jobs.slowAdd), 1, notCloneable, 0),
-        (error: Error) =>
-          error instanceof TypeError && /argument 2 of slowAdd\(\) from thread_jobs\.ts/.test(error.message) &&
-          /function notCloneable cannot be cloned/.test(error.message),
+        refused(
+          `Cannot runCoroutineThreadsafe() on LoopThread "io": argument 2 of thread_jobs.slowAdd: a function ` +
+            `(notCloneable) cannot be sent to another thread${hint}`,
+        ),
       );
-      assert.throws(() => thread.callSoonThreadsafe(untyped(jobs.record), Symbol("no")), /argument 1 of record\(\)/);
+      assert.throws(
+        () => runCoroutineThreadsafe(call(untyped(jobs.slowAdd), 1, 2, { options: { onDone: notCloneable } }), thread),
+        refused(
+          `Cannot runCoroutineThreadsafe() on LoopThread "io": argument 3 of thread_jobs.slowAdd: a function ` +
+            `(notCloneable) at .options.onDone cannot be sent to another thread${hint}`,
+        ),
+      );
+      assert.throws(
+        () => thread.loop.callSoonThreadsafe(untyped(jobs.record), Symbol("no")),
+        refused(
+          'Cannot callSoonThreadsafe() on LoopThread "io": argument 1 of thread_jobs.record: a symbol cannot be sent ' +
+            "to another thread",
+        ),
+      );
+      assert.throws(
+        () => thread.callSoonThreadsafe(untyped(jobs.record), [1, new WeakMap()]),
+        refused(
+          'Cannot callSoonThreadsafe() on LoopThread "io": argument 1 of thread_jobs.record: a WeakMap at [1] cannot ' +
+            "be sent to another thread",
+        ),
+      );
       // Straight to an idle worker, and into the queue behind a busy one.
-      assert.throws(() => pool.submit(untyped(jobs.echo), notCloneable), /argument 1 of echo\(\)/);
+      assert.throws(
+        () => pool.submit(untyped(jobs.echo), notCloneable),
+        refused(
+          'Cannot submit() on worker 1 of WorkerPoolExecutor "cpu": argument 1 of ' +
+            `thread_jobs.echo: a function (notCloneable) cannot be sent to another thread${hint}`,
+        ),
+      );
       const busy = pool.submit(jobs.sleepSync, 50, "busy");
-      assert.throws(() => pool.submit(untyped(jobs.echo), notCloneable), /argument 1 of echo\(\)/);
+      assert.throws(
+        () => pool.submit(untyped(jobs.echo), new Map([["key", Promise.resolve()]])),
+        refused(
+          'Cannot submit() on <WorkerPoolExecutor "cpu" workers=1/1 queued=0>: argument 1 of thread_jobs.echo: a ' +
+            "Promise at <Map value 0> cannot be sent to another thread",
+        ),
+      );
       assert.equal(await busy, "busy");
       await assert.rejects(
         async () => await thread.runCoroutineThreadsafe(jobs.makeFunction),
-        (error: Error) => error instanceof TypeError && /the result of makeFunction\(\)/.test(error.message),
+        (error: Error) =>
+          error instanceof TypeError &&
+          error.message ===
+            'Cannot send the result of thread_jobs.makeFunction() back from LoopThread "io": a function cannot be ' +
+              `sent to another thread${hint}`,
       );
     } finally {
       await thread.stop();
@@ -399,7 +458,7 @@ threadTest(
           async () => await pending,
           (error: Error) =>
             error instanceof BrokenThreadError && (pattern as RegExp).test(error.message) &&
-            /waitForever\(\) from thread_jobs\.ts/.test(error.message),
+            /before thread_jobs\.waitForever\(\) finished/.test(error.message),
         );
         if (how === "throw") assert.match(String((pending.exception() as Error).cause), /crashed on purpose/);
         await thread.join();
@@ -454,6 +513,32 @@ threadTest(
     assert.equal(String(thread), '<LoopThread "stopping" ended>');
   },
 );
+
+Deno.test("a LoopThread whose loop meets a stray rejected promise or a never-retrieved task exception reports it through that loop's exception handler and keeps running (CPython logs and goes on)", async () => {
+  // A program of its own: it collects garbage in the thread (--expose-gc), and the default handler prints to stderr.
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--expose-gc", new URL("./fixtures/thread_unhandled.ts", import.meta.url).pathname],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  // The default handler printed both, with the error's stack, and the thread went on.
+  assert.match(
+    stderr,
+    /Unhandled promise rejection in LoopThread "default-handler"\nRangeError: stray A\n\s+at strayRejection/,
+  );
+  assert.match(stderr, /Task exception was never retrieved\nTypeError: task failed A\n\s+at /);
+  // A handler set in the thread (through a worker function) saw both; the thread went on.
+  assert.deepEqual(stdout.trim().split("\n"), [
+    "default handler: still running",
+    'own handler saw: Unhandled promise rejection in LoopThread "own-handler": stray B',
+    "own handler saw: Task exception was never retrieved: task failed B",
+    "own handler: still running",
+  ]);
+  assert.doesNotMatch(stderr, /stray B|task failed B/);
+});
 
 // ---- Pools ------------------------------------------------------------------------------------------------------------
 

@@ -16,11 +16,13 @@
  *
  * Run: `deno run -A examples/11_producer_consumer.ts`
  *
- * Expected output:
+ * Expected output (as CPython prints it: putting into an unbounded queue never suspends, so the producer pushes
+ * all three jobs before the consumer runs, and the consumer gets all three before the job tasks start; `<t>` is
+ * the time, about 5):
  *   producer: push 5
  *   producer: push 3
- *   ---------: 5
  *   producer: push 1
+ *   ---------: 5
  *   ---------: 3
  *   ---------: 1
  *   =================
@@ -34,7 +36,7 @@
  *   current time: 5 units
  *   producer: every job is done (join returned); shutting the queues down
  *   consumer: the job queue is shut down
- *   TIME:  5.0x units
+ *   TIME:  <t> units
  */
 
 import { createTask, gather, Queue, run, sleep, type Task } from "../mod.ts";

@@ -104,6 +104,18 @@ function describeError(error: unknown, timeoutMs: number): string {
   return String(error);
 }
 
+/**
+ * Removes a temporary file if it is there. Synchronous, so that it is done even if the process exits right after
+ * a cancel (Ctrl+C).
+ */
+function removePartial(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
 /** Writes all of `chunk` (a write may take only part of it). */
 async function writeAll(file: Deno.FsFile, chunk: Uint8Array): Promise<void> {
   for (let offset = 0; offset < chunk.length;) offset += await file.write(chunk.subarray(offset));
@@ -195,12 +207,7 @@ export async function downloadAll(urls: string[], options: DownloadOptions): Pro
       report();
       return { url, ok: false, error: describeError(error, timeoutMs) };
     } finally {
-      // Synchronous, so that it is done even if the process exits right after the cancel.
-      try {
-        Deno.removeSync(partial);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
+      removePartial(partial);
     }
   };
 

@@ -18,7 +18,7 @@
  *
  * Expected output (as CPython prints it: putting into an unbounded queue never suspends, so the producer pushes
  * all three jobs before the consumer runs, and the consumer gets all three before the job tasks start; `<t>` is
- * the time, about 5):
+ * a time: about 1, 3 and 5 for the reports, 5 for TIME):
  *   producer: push 5
  *   producer: push 3
  *   producer: push 1
@@ -29,11 +29,11 @@
  *   =================
  *   =================
  *   coroutine finished.. ok (slept 1 units)
- *   current time: 1 units
+ *   current time: <t> units
  *   coroutine finished.. ok (slept 3 units)
- *   current time: 3 units
+ *   current time: <t> units
  *   coroutine finished.. ok (slept 5 units)
- *   current time: 5 units
+ *   current time: <t> units
  *   producer: every job is done (join returned); shutting the queues down
  *   consumer: the job queue is shut down
  *   TIME:  <t> units

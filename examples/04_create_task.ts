@@ -11,6 +11,31 @@
  * Time scale: one unit = 100 ms (the tutorial's `asyncio.sleep(2)` becomes `sleep(2 * UNIT)`).
  *
  * Run: `deno run -A examples/04_create_task.ts`
+ *
+ * Expected output (the hellos print in CPython's order: the four tasks start in turn, and the sleeps of hello_1
+ * and hello_3 start at their tasks' first step, while those of hello_2 and hello_4 run in a Task that
+ * `ensureFuture` made during that step, which starts one step later; timers due at the same moment fire first in,
+ * first out):
+ *   == Three ways to create a Task
+ *   1. ensureFuture(coro): type=Task name=Task-1 <Task pending name='Task-1' coro=anonymous()>
+ *      ensureFuture(task) is task: true
+ *   2. createTask(coro) outside a running loop: InvalidStateError: Cannot createTask(): no running event loop; use loop.createTask() or ensureFuture()
+ *   2. createTask(coro) inside a coroutine: type=Task name=made-inside <Task pending name='made-inside' coro=anonymous()>
+ *   3. loop.createTask(coro): type=Task name=Task-3 <Task pending name='Task-3' coro=anonymous()>
+ *   result: made by ensureFuture
+ *   result: made by createTask
+ *   result: made by loop.createTask
+ *   == await vs yield* (Python: await vs yield from)
+ *   sleep() is a Future: false | isFuture: false
+ *   sleep() is awaitable: true | iterable (yield*): true
+ *   Hello, hello_1 (hello_1: await + coroutine)
+ *   Hello, hello_3 (hello_3: yield* + coroutine)
+ *   Hello, hello_2 (hello_2: await + Future)
+ *   Hello, hello_4 (hello_4: yield* + Future)
+ *   done: type=Task name=Task-4 <Task finished result=undefined name='Task-4' coro=anonymous()>
+ *   done: type=Task name=Task-5 <Task finished result=undefined name='Task-5' coro=anonymous()>
+ *   done: type=Task name=Task-6 <Task finished result=undefined name='Task-6' coro=generator()>
+ *   done: type=Task name=Task-7 <Task finished result=undefined name='Task-7' coro=generator()>
  */
 
 import {

@@ -12,6 +12,19 @@
  * Time scale: one unit = 100 ms.
  *
  * Run: `deno run -A examples/05_task_states.ts`
+ *
+ * Expected output:
+ *   created:                     state=pending   <Task pending name='finishing' coro=anonymous()>
+ *   created:                     state=pending   <Task pending name='cancelling' coro=anonymous()>
+ *   Waiting:  1
+ *   Waiting:  5
+ *   after one loop pass:         state=running   <Task pending name='finishing' coro=anonymous()>
+ *   after one loop pass:         state=running   <Task pending name='cancelling' coro=anonymous()>
+ *   after runUntilComplete:      state=done      <Task finished result='slept 1 units' name='finishing' coro=anonymous()>
+ *   cancel() returned: true
+ *   right after cancel():        state=running   <Task pending name='cancelling' coro=anonymous()>
+ *   runUntilComplete raised CancelledError
+ *   after the loop ran:          state=cancelled <Task cancelled name='cancelling' coro=anonymous()>
  */
 
 import { CancelledError, type EventLoop, newEventLoop, sleep, type Task } from "../mod.ts";

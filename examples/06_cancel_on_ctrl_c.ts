@@ -14,6 +14,27 @@
  * Time scale: one unit = 100 ms.
  *
  * Run: `deno run -A examples/06_cancel_on_ctrl_c.ts` (press Ctrl+C within 0.2 s to do it yourself).
+ *
+ * Expected output (without a Ctrl+C; with one, the line in parentheses is missing). The fourth task is the one
+ * `runUntilComplete` made for `wait()`; its result is wait's `{ done, pending }`:
+ *   Waiting:  1
+ *   Waiting:  5
+ *   Waiting:  8
+ *   (no Ctrl+C within 2 units: sending SIGINT to ourselves)
+ *   KeyboardInterrupt (SIGINT)
+ *   allTasks: [
+ *     "<Task pending name='Task-2' coro=anonymous()>",
+ *     "<Task pending name='Task-3' coro=anonymous()>",
+ *     "<Task pending name='Task-4' coro=generator()>"
+ *   ]
+ *   false
+ *   true
+ *   true
+ *   after the cancellations were delivered:
+ *     <Task finished result='slept 1 units' name='Task-1' coro=anonymous()>
+ *     <Task cancelled name='Task-2' coro=anonymous()>
+ *     <Task cancelled name='Task-3' coro=anonymous()>
+ *     <Task finished result=an Object name='Task-4' coro=generator()>
  */
 
 import {

@@ -14,7 +14,7 @@
  *
  * Run: `deno run -A examples/09_nested_coroutines.ts`
  *
- * Expected output (TIME varies a little):
+ * Expected output (`<t>` is the time, about 8 each time):
  *   == 1. results = await gather(...tasks), printed inside main
  *   Waiting:  1
  *   Waiting:  5
@@ -22,17 +22,23 @@
  *   task result is:  slept 1 units
  *   task result is:  slept 5 units
  *   task result is:  slept 8 units
- *   TIME:  8.0x units
+ *   TIME:  <t> units
  *   == 2. return await gather(...tasks), printed by the caller
- *   … (the same five lines, then)
+ *   Waiting:  1
+ *   Waiting:  5
+ *   Waiting:  8
  *   task result is:  slept 1 units
- *   …
+ *   task result is:  slept 5 units
+ *   task result is:  slept 8 units
+ *   TIME:  <t> units
  *   == 3. return await wait(tasks), printed by the caller
- *   …
+ *   Waiting:  1
+ *   Waiting:  5
+ *   Waiting:  8
  *   Task ret:  slept 1 units
  *   Task ret:  slept 5 units
  *   Task ret:  slept 8 units
- *   TIME:  8.0x units
+ *   TIME:  <t> units
  */
 
 import {

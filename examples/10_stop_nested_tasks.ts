@@ -17,13 +17,13 @@
  *
  * Run: `deno run -A examples/10_stop_nested_tasks.ts` (press Ctrl+C within 0.2 s to do it yourself).
  *
- * Expected output (task numbers as in a lone run):
+ * Expected output (without a Ctrl+C; with one, the line in parentheses is missing):
  *   Waiting:  1
  *   Waiting:  5
  *   Waiting:  8
  *   (no Ctrl+C within 2 units: sending SIGINT to ourselves)
  *   KeyboardInterrupt (SIGINT)
- *   allTasks: <Task pending name='Task-1' coro=main()> <Task pending name='Task-3' coro=asyncCoroutine2()> …
+ *   allTasks: <Task pending name='Task-1' coro=main()> <Task pending name='Task-3' coro=asyncCoroutine2()> <Task pending name='Task-4' coro=asyncCoroutine3()>
  *   true
  *   after the cancellations were delivered:
  *     gather: failed with CancelledError, cancelled() false

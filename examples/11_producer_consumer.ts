@@ -16,25 +16,27 @@
  *
  * Run: `deno run -A examples/11_producer_consumer.ts`
  *
- * Expected output:
+ * Expected output (as CPython prints it: putting into an unbounded queue never suspends, so the producer pushes
+ * all three jobs before the consumer runs, and the consumer gets all three before the job tasks start; `<t>` is
+ * a time: about 1, 3 and 5 for the reports, 5 for TIME):
  *   producer: push 5
  *   producer: push 3
- *   ---------: 5
  *   producer: push 1
+ *   ---------: 5
  *   ---------: 3
  *   ---------: 1
  *   =================
  *   =================
  *   =================
  *   coroutine finished.. ok (slept 1 units)
- *   current time: 1 units
+ *   current time: <t> units
  *   coroutine finished.. ok (slept 3 units)
- *   current time: 3 units
+ *   current time: <t> units
  *   coroutine finished.. ok (slept 5 units)
- *   current time: 5 units
+ *   current time: <t> units
  *   producer: every job is done (join returned); shutting the queues down
  *   consumer: the job queue is shut down
- *   TIME:  5.0x units
+ *   TIME:  <t> units
  */
 
 import { createTask, gather, Queue, run, sleep, type Task } from "../mod.ts";

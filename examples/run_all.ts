@@ -1,20 +1,26 @@
 /**
  * Runs every tutorial example (`examples/NN_*.ts`) in order, each in its own `deno run -A` subprocess, shows its
- * output, and ends with one summary line per example. Exits with 1 if any example failed.
+ * output as it comes, checks it against the "Expected output" block of the example's header (the convention is in
+ * `_expected_output.ts`: `<t>` a number, `<id>` a whole number, `<*>` any text, `~ ` lines in any order), and
+ * ends with one line per example: ✓ when it exited with 0 and printed what its header says. Exits with 1 if any
+ * example failed.
  *
  * Run: `deno task examples` (or `deno run -A examples/run_all.ts`).
  */
 
+import { compareOutput, type ExpectedItem, expectedOutput } from "./_expected_output.ts";
+
 interface Outcome {
   name: string;
   ok: boolean;
-  code: number;
   seconds: number;
+  problem: string;
 }
 
 const dir: URL = new URL("./", import.meta.url);
 
-function listExamples(): string[] {
+/** The examples, in order: the files named `NN_*.ts`. */
+export function listExamples(): string[] {
   const names: string[] = [];
   for (const entry of Deno.readDirSync(dir)) {
     if (entry.isFile && /^\d\d_.*\.ts$/.test(entry.name)) names.push(entry.name);
@@ -23,19 +29,31 @@ function listExamples(): string[] {
 }
 
 async function runExample(name: string): Promise<Outcome> {
-  const path: string = new URL(name, dir).pathname;
+  const url: URL = new URL(name, dir);
   console.log(`\n━━ ${name} ━━`);
   const start: number = performance.now();
-  // stdout and stderr inherited: the example's output appears as it is printed.
+  // stdout is piped (to be checked) and copied to ours as it comes; stderr is inherited, so a progress line drawn
+  // on a terminal still shows.
   const child: Deno.ChildProcess = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", path],
+    args: ["run", "-A", url.pathname],
     stdin: "null",
-    stdout: "inherit",
+    stdout: "piped",
     stderr: "inherit",
   }).spawn();
+  const decoder = new TextDecoder();
+  let output = "";
+  for await (const chunk of child.stdout) {
+    await Deno.stdout.write(chunk);
+    output += decoder.decode(chunk, { stream: true });
+  }
   const status: Deno.CommandStatus = await child.status;
   const seconds: number = (performance.now() - start) / 1000;
-  return { name, ok: status.success, code: status.code, seconds };
+  if (!status.success) return { name, ok: false, seconds, problem: `exit code ${status.code}` };
+  const expected: ExpectedItem[] | null = expectedOutput(await Deno.readTextFile(url));
+  if (expected === null) return { name, ok: false, seconds, problem: "no Expected output block in its header" };
+  const mismatch: string | null = compareOutput(expected, output);
+  if (mismatch !== null) return { name, ok: false, seconds, problem: `output differs from its header, ${mismatch}` };
+  return { name, ok: true, seconds, problem: "" };
 }
 
 async function main(): Promise<number> {
@@ -43,15 +61,13 @@ async function main(): Promise<number> {
   const outcomes: Outcome[] = [];
   for (const name of names) outcomes.push(await runExample(name));
 
-  console.log("\n━━ summary ━━");
-  const width: number = Math.max(...names.map((n) => n.length));
-  for (const { name, ok, code, seconds } of outcomes) {
-    const mark: string = ok ? "✓" : "✗";
-    const note: string = ok ? "" : `  (exit code ${code})`;
-    console.log(`${mark} ${name.padEnd(width)}  ${seconds.toFixed(2)} s${note}`);
-  }
   const failed: number = outcomes.filter((o) => !o.ok).length;
-  console.log(`${outcomes.length - failed} passed, ${failed} failed`);
+  console.log(`\n━━ ${outcomes.length - failed} of ${outcomes.length} examples as their headers say ━━`);
+  const width: number = Math.max(...names.map((n) => n.length));
+  for (const { name, ok, seconds, problem } of outcomes) {
+    const note: string = ok ? "" : `  ${problem.split("\n")[0]}`;
+    console.log(`${ok ? "✓" : "✗"} ${name.padEnd(width)} ${seconds.toFixed(2).padStart(6)} s${note}`);
+  }
   return failed === 0 ? 0 : 1;
 }
 

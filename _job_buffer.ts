@@ -1,0 +1,138 @@
+// The local side of a job queue's `get()`: jobs that reached this process and wait for a `get`, and the `get`s
+// that wait for a job. Both queues (Redis and in-process) hand jobs out through it, so the promise that a
+// cancelled `get` loses nothing is kept in one place.
+//
+// As CPython's `asyncio.Queue.get`, a waiting `get` is only *woken* when a job arrives; it takes the job itself
+// once it runs again. A `get` cancelled after its wake-up never took anything, and hands the wake-up on to the
+// next waiter — so a job read for a cancelled `get` goes to the next `get`, at once.
+
+import { inGeneratorStep } from "./_current.ts";
+import { awaitable } from "./_awaitable.ts";
+import { Ready } from "./_ready_or_wait.ts";
+import { taskContext } from "./_task_context.ts";
+import type { Awaitable, Future } from "./future.ts";
+import { getRunningLoop } from "./loop.ts";
+
+/** A job as the buffer keeps it: when it arrived, so that a stale one can be dropped (see `take`). */
+export interface Buffered {
+  receivedAt: number;
+}
+
+/** Jobs waiting for a `get`, and `get`s waiting for a job. */
+export class JobBuffer<J extends Buffered> {
+  #items: J[] = [];
+  #head = 0;
+  #waiters: Future<void>[] = [];
+  #closedError: Error | null = null;
+  #onDemand: () => void;
+  #isStale: (job: J) => boolean;
+  #onStale: (job: J) => void;
+
+  /**
+   * @param onDemand Called when a `get` starts to wait: the queue should fetch jobs.
+   * @param isStale Whether a buffered job may no longer be handed out (another consumer may have taken it).
+   * @param onStale Told of each stale job dropped.
+   */
+  constructor(onDemand: () => void, isStale: (job: J) => boolean, onStale: (job: J) => void) {
+    this.#onDemand = onDemand;
+    this.#isStale = isStale;
+    this.#onStale = onStale;
+  }
+
+  /** How many jobs wait for a `get`. */
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** How many `get`s wait for a job. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /** Adds jobs at the end and wakes as many waiting `get`s. */
+  push(jobs: readonly J[]): void {
+    for (const job of jobs) this.#items.push(job);
+    for (let i = 0; i < jobs.length && this.#waiters.length > 0; i++) this.#wakeNext();
+  }
+
+  /** Takes every buffered job out (to hand them back to the server when closing). */
+  drain(): J[] {
+    const jobs = this.#items.slice(this.#head);
+    this.#items = [];
+    this.#head = 0;
+    return jobs;
+  }
+
+  /** The next job, or undefined; stale jobs on the way are dropped. */
+  take(): J | undefined {
+    while (this.#head < this.#items.length) {
+      const job = this.#items[this.#head];
+      this.#items[this.#head++] = undefined as unknown as J;
+      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+        this.#items = this.#items.slice(this.#head);
+        this.#head = 0;
+      }
+      if (!this.#isStale(job)) return job;
+      this.#onStale(job);
+    }
+    return undefined;
+  }
+
+  /**
+   * A `get`: a job now if one is buffered (a settled awaitable, as `Queue.get` returns), else an awaitable that
+   * waits for one, lazily, when awaited.
+   */
+  get(): Awaitable<J> {
+    if (this.#closedError !== null) return awaitable(() => this.#failClosed());
+    const job = this.take();
+    if (job !== undefined) {
+      if (inGeneratorStep()) return new Ready(job);
+      // As Queue.get: the job was taken at once, so a cancel arriving before the caller resumes must not make the
+      // caller's task drop it.
+      taskContext.getStore()?._completedAtOnce();
+      return Promise.resolve(job) as unknown as Awaitable<J>;
+    }
+    return awaitable(() => this.#wait());
+  }
+
+  /** Fails every waiting and later `get` with `error` (the queue is closed). */
+  close(error: Error): void {
+    this.#closedError = error;
+    for (const waiter of this.#waiters.splice(0)) if (!waiter.done()) waiter.setException(error);
+  }
+
+  // deno-lint-ignore require-yield
+  *#failClosed(): Generator<unknown, J, unknown> {
+    throw this.#closedError;
+  }
+
+  *#wait(): Generator<unknown, J, unknown> {
+    for (;;) {
+      if (this.#closedError !== null) throw this.#closedError;
+      const job = this.take();
+      if (job !== undefined) return job;
+      const waiter = getRunningLoop().createFuture<void>();
+      this.#waiters.push(waiter);
+      if (this.#waiters.length === 1 || this.length === 0) this.#onDemand();
+      try {
+        yield* waiter;
+      } catch (error) {
+        const at = this.#waiters.indexOf(waiter);
+        if (at >= 0) this.#waiters.splice(at, 1);
+        // Woken, then cancelled before it could take the job: the job stays here, and the wake-up goes on.
+        if (waiter.done() && !waiter.cancelled() && this.length > 0 && this.#waiters.length > 0) this.#wakeNext();
+        throw error;
+      }
+    }
+  }
+
+  #wakeNext(): void {
+    while (this.#waiters.length > 0) {
+      const waiter = this.#waiters.shift()!;
+      if (!waiter.done()) {
+        waiter.setResult(undefined);
+        return;
+      }
+    }
+  }
+}

@@ -13,30 +13,22 @@ import { taskContext } from "./_task_context.ts";
 import type { Awaitable, Future } from "./future.ts";
 import { getRunningLoop } from "./loop.ts";
 
-/** A job as the buffer keeps it: when it arrived, so that a stale one can be dropped (see `take`). */
-export interface Buffered {
-  receivedAt: number;
-}
-
 /** Jobs waiting for a `get`, and `get`s waiting for a job. */
-export class JobBuffer<J extends Buffered> {
+export class JobBuffer<J> {
   #items: J[] = [];
   #head = 0;
   #waiters: Future<void>[] = [];
   #closedError: Error | null = null;
   #onDemand: () => void;
-  #isStale: (job: J) => boolean;
-  #onStale: (job: J) => void;
+  #onTake: (job: J) => void;
 
   /**
    * @param onDemand Called when a `get` starts to wait: the queue should fetch jobs.
-   * @param isStale Whether a buffered job may no longer be handed out (another consumer may have taken it).
-   * @param onStale Told of each stale job dropped.
+   * @param onTake Told of each job handed out.
    */
-  constructor(onDemand: () => void, isStale: (job: J) => boolean, onStale: (job: J) => void) {
+  constructor(onDemand: () => void, onTake: (job: J) => void) {
     this.#onDemand = onDemand;
-    this.#isStale = isStale;
-    this.#onStale = onStale;
+    this.#onTake = onTake;
   }
 
   /** How many jobs wait for a `get`. */
@@ -63,19 +55,20 @@ export class JobBuffer<J extends Buffered> {
     return jobs;
   }
 
-  /** The next job, or undefined; stale jobs on the way are dropped. */
+  /** Hands out the next job, or returns undefined. */
   take(): J | undefined {
-    while (this.#head < this.#items.length) {
-      const job = this.#items[this.#head];
-      this.#items[this.#head++] = undefined as unknown as J;
-      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-        this.#items = this.#items.slice(this.#head);
-        this.#head = 0;
-      }
-      if (!this.#isStale(job)) return job;
-      this.#onStale(job);
+    if (this.#head === this.#items.length) return undefined;
+    const job = this.#items[this.#head];
+    this.#items[this.#head++] = undefined as unknown as J;
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
     }
-    return undefined;
+    this.#onTake(job);
+    return job;
   }
 
   /**

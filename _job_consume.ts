@@ -18,6 +18,8 @@ export interface ConsumeSource<T> {
   release(job: Job<T>): Promise<void>;
   /** The queue as messages name it. */
   readonly name: string;
+  /** Told when this consume starts reading (true) and stops (false): the queue may read ahead meanwhile. */
+  reading?(active: boolean): void;
 }
 
 /** Runs `handler` on the jobs of `source`, as documented on `JobQueue.consume`. */
@@ -65,6 +67,7 @@ export function consumeJobs<T>(
     };
 
     let stop: unknown;
+    source.reading?.(true);
     try {
       for (;;) {
         while (running.size >= concurrency) {
@@ -81,6 +84,8 @@ export function consumeJobs<T>(
       }
     } catch (error) {
       stop = error;
+    } finally {
+      source.reading?.(false);
     }
 
     // Stopped (cancelled, or the queue closed): no more jobs are taken; the running handlers finish. A cancel

@@ -28,7 +28,7 @@
  * @module
  */
 
-import { type Buffered, JobBuffer } from "./_job_buffer.ts";
+import { JobBuffer } from "./_job_buffer.ts";
 import { checkConsumeArguments, checkWholeNumber, errorText } from "./_job_checks.ts";
 import { consumeJobs } from "./_job_consume.ts";
 import { encodeJob } from "./_job_json.ts";
@@ -57,11 +57,10 @@ interface Entry {
   delivered: number;
 }
 
-class MemoryJob<T> implements Job<T>, Buffered {
+class MemoryJob<T> implements Job<T> {
   readonly id: string;
   readonly data: T;
   readonly deliveries: number;
-  readonly receivedAt = 0;
   #queue: MemoryJobQueue<T>;
   readonly entry: Entry;
   settled = false;
@@ -142,7 +141,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
       "maxDeliveries",
       "Cannot make a MemoryJobQueue",
     );
-    this.#buffer = new JobBuffer<MemoryJob<T>>(() => {}, () => false, () => {});
+    this.#buffer = new JobBuffer<MemoryJob<T>>(() => {}, () => {});
   }
 
   /**

@@ -5,10 +5,11 @@
 // As CPython's `asyncio.Queue.get`, a waiting `get` is only *woken* when a job arrives; it takes the job itself
 // once it runs again. A `get` cancelled after its wake-up never took anything, and hands the wake-up on to the
 // next waiter — so a job read for a cancelled `get` goes to the next `get`, at once.
+//
+// A `get` acts when awaited, never when called (as a Python coroutine): `waitFor(queue.get(), 0)` that gives up at
+// once must not have taken a job first. Awaited with a job at hand, it takes it without waiting or suspending.
 
-import { inGeneratorStep } from "./_current.ts";
 import { awaitable } from "./_awaitable.ts";
-import { Ready } from "./_ready_or_wait.ts";
 import { taskContext } from "./_task_context.ts";
 import type { Awaitable, Future } from "./future.ts";
 import { getRunningLoop } from "./loop.ts";
@@ -71,32 +72,25 @@ export class JobBuffer<J> {
     return job;
   }
 
-  /**
-   * A `get`: a job now if one is buffered (a settled awaitable, as `Queue.get` returns), else an awaitable that
-   * waits for one, lazily, when awaited.
-   */
+  /** A `get`: an awaitable that takes a job when awaited, waiting for one if need be. */
   get(): Awaitable<J> {
-    if (this.#closedError !== null) return awaitable(() => this.#failClosed());
-    const job = this.take();
-    if (job !== undefined) {
-      if (inGeneratorStep()) return new Ready(job);
-      // As Queue.get: the job was taken at once, so a cancel arriving before the caller resumes must not make the
-      // caller's task drop it.
-      taskContext.getStore()?._completedAtOnce();
-      return Promise.resolve(job) as unknown as Awaitable<J>;
-    }
-    return awaitable(() => this.#wait());
+    return new JobGet(this);
+  }
+
+  /** @ignore The closed queue's error, or null. */
+  get _closedError(): Error | null {
+    return this.#closedError;
+  }
+
+  /** @ignore The generator a `get` runs when it must wait. */
+  _wait(): Generator<unknown, J, unknown> {
+    return this.#wait();
   }
 
   /** Fails every waiting and later `get` with `error` (the queue is closed). */
   close(error: Error): void {
     this.#closedError = error;
     for (const waiter of this.#waiters.splice(0)) if (!waiter.done()) waiter.setException(error);
-  }
-
-  // deno-lint-ignore require-yield
-  *#failClosed(): Generator<unknown, J, unknown> {
-    throw this.#closedError;
   }
 
   *#wait(): Generator<unknown, J, unknown> {
@@ -127,5 +121,69 @@ export class JobBuffer<J> {
         return;
       }
     }
+  }
+}
+
+// One `get()`: lazy, awaitable once, its own iterator (so that taking a buffered job allocates nothing else).
+class JobGet<J> implements Awaitable<J>, Iterator<unknown, J, unknown> {
+  #buffer: JobBuffer<J>;
+  #used = false;
+  #waiting: Iterator<unknown, J, unknown> | null = null;
+
+  constructor(buffer: JobBuffer<J>) {
+    this.#buffer = buffer;
+  }
+
+  // deno-lint-ignore no-explicit-any
+  then(onFulfilled?: ((value: J) => any) | null, onRejected?: ((reason: any) => any) | null): void {
+    this.#claim();
+    // A cancel that reached the task before this await began surfaces now, before a job is taken.
+    const task = taskContext.getStore();
+    if (task !== undefined && typeof onRejected === "function" && task._deliverPendingCancel(onRejected)) return;
+    const closed = this.#buffer._closedError;
+    if (closed !== null) {
+      if (typeof onRejected === "function") onRejected(closed);
+      return;
+    }
+    const job = this.#buffer.take();
+    if (job !== undefined) {
+      if (typeof onFulfilled === "function") onFulfilled(job);
+      return;
+    }
+    awaitable(() => this.#buffer._wait()).then(
+      onFulfilled as (value: J) => unknown,
+      onRejected as (reason: unknown) => unknown,
+    );
+  }
+
+  [Symbol.iterator](): Iterator<unknown, J, unknown> {
+    this.#claim();
+    return this;
+  }
+
+  next(value?: unknown): IteratorResult<unknown, J> {
+    if (this.#waiting === null) {
+      const closed = this.#buffer._closedError;
+      if (closed !== null) throw closed;
+      const job = this.#buffer.take();
+      if (job !== undefined) return { value: job, done: true };
+      this.#waiting = this.#buffer._wait();
+    }
+    return this.#waiting.next(value);
+  }
+
+  throw(error: unknown): IteratorResult<unknown, J> {
+    if (this.#waiting === null) throw error;
+    return this.#waiting.throw!(error);
+  }
+
+  return(value: J): IteratorResult<unknown, J> {
+    if (this.#waiting === null) return { value, done: true };
+    return this.#waiting.return!(value);
+  }
+
+  #claim(): void {
+    if (this.#used) throw new TypeError("This get() was already awaited; call get() again");
+    this.#used = true;
   }
 }

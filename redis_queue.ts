@@ -344,8 +344,12 @@ export class RedisQueue<T> implements JobQueue<T> {
   #quietBeats = 0;
   #claimCursor = "0-0";
   #claimIntervalMs: number;
+  // Whether to look for jobs of this consumer it does not know of (at the start, and after a failed read).
+  #recover = true;
   #lastClaimAt = -Infinity;
   #readerIdle = false;
+  // A get() waited since the last read began.
+  #asked = false;
   #wakeReader: (() => void) | null = null;
   #readLoop: Promise<void> = Promise.resolve();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -386,7 +390,11 @@ export class RedisQueue<T> implements JobQueue<T> {
     this.#prefetch = options.prefetch;
     this.#claimIntervalMs = Math.min(options.claimIdleMs / 2, 1_000);
     this.#closeTimeoutMs = options.connectTimeoutMs;
-    this.#buffer = new JobBuffer<RedisJob<T>>(() => this.#signalReader(), (job) => (job.taken = true));
+    this.#buffer = new JobBuffer<RedisJob<T>>(() => {
+      // Even if that get is cancelled at once, one read is made: its jobs wait here for the next get.
+      this.#asked = true;
+      this.#signalReader();
+    }, (job) => (job.taken = true));
   }
 
   /**
@@ -816,7 +824,8 @@ export class RedisQueue<T> implements JobQueue<T> {
   // Whether the reader should fetch: a get() waits, or a consume() runs and less than `prefetch` jobs are read
   // ahead (so, while consuming, the next read is under way while the last one's jobs are handed out).
   #wanted(): boolean {
-    return this.#buffer.waiting > 0 || (this.#consuming > 0 && this.#buffer.length < this.#prefetch);
+    return this.#buffer.waiting > 0 || this.#asked ||
+      (this.#consuming > 0 && this.#buffer.length < this.#prefetch);
   }
 
   #signalReader(): void {
@@ -837,6 +846,11 @@ export class RedisQueue<T> implements JobQueue<T> {
         continue;
       }
       try {
+        if (this.#recover) {
+          await this.#recoverOwn();
+          this.#recover = false;
+          if (this.#closing !== null || !this.#wanted()) continue;
+        }
         // One XAUTOCLAIM (COUNT prefetch, which scans up to ten times as many pending entries) per claim interval:
         // it costs the server time in proportion to the entries it scans, so it is not repeated back to back.
         const now = performance.now();
@@ -846,6 +860,7 @@ export class RedisQueue<T> implements JobQueue<T> {
           if (this.#closing !== null || !this.#wanted()) continue;
         }
         const count = this.#prefetch;
+        this.#asked = false;
         const reply = await this.#reader.sendCommand([
           "XREADGROUP",
           "GROUP",
@@ -863,6 +878,8 @@ export class RedisQueue<T> implements JobQueue<T> {
         if (reply !== null && reply.length > 0) this.#accept(reply[0][1], null);
       } catch (error) {
         if (this.#closing !== null) break;
+        // A read whose reply was lost with the connection still delivered its jobs to this consumer.
+        this.#recover = true;
         if (isServerReply(error) && error.message.startsWith("NOGROUP")) {
           // The stream or the group was deleted under us: make them again, and go on.
           await this.#ensureGroup().catch(() => {});
@@ -892,6 +909,33 @@ export class RedisQueue<T> implements JobQueue<T> {
       fresh.map(([id]) => this.#client.sendCommand(["XPENDING", this.stream, this.group, id, id, "1"])),
     ) as [string, string, number, number][][];
     this.#accept(fresh, counts.map((rows) => Number(rows[0]?.[3] ?? 1)));
+  }
+
+  // Jobs delivered to this consumer that it does not know of (their read's reply was lost, or a consumer of this
+  // name ran before): claimed again — a new delivery, counted — and handed out.
+  async #recoverOwn(): Promise<void> {
+    const rows = await this.#client.sendCommand([
+      "XPENDING",
+      this.stream,
+      this.group,
+      "-",
+      "+",
+      String(Math.max(1_000, 4 * this.#prefetch)),
+      this.consumer,
+    ]) as [string, string, number, number][];
+    const lost = rows.map(([id]) => id).filter((id) => !this.#held.has(id));
+    if (lost.length === 0) return;
+    const entries = await this.#client.sendCommand([
+      "XCLAIM",
+      this.stream,
+      this.group,
+      this.consumer,
+      "0",
+      ...lost,
+    ]) as (Entry | null)[];
+    const counts = new Map(rows.map(([id, , , count]) => [id, Number(count) + 1]));
+    const claimed = entries.filter((entry): entry is Entry => entry !== null && !this.#held.has(entry[0]));
+    this.#accept(claimed, claimed.map(([id]) => counts.get(id) ?? 1));
   }
 
   // Entries delivered to this consumer: good jobs go to the buffer; malformed ones, and those delivered too

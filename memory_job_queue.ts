@@ -268,6 +268,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
       {
         name: String(this),
         get: () => this.get(),
+        take: () => this.#buffer.take(),
         release: (job) => this.#release(job as MemoryJob<T>),
       },
       handler,

@@ -245,6 +245,8 @@ class RedisJob<T> implements Job<T> {
   settled = false;
   // Handed out by get(), not just read ahead into the buffer.
   taken = false;
+  // The batch it came in, while this consumer holds it (null once settled on the server).
+  batch: HeldBatch<T> | null = null;
   constructor(
     readonly queue: RedisQueue<T>,
     id: string,
@@ -269,6 +271,12 @@ class RedisJob<T> implements Job<T> {
 
 let ackJob: <T>(queue: RedisQueue<T>, job: RedisJob<T>) => Promise<void>;
 let failJob: <T>(queue: RedisQueue<T>, job: RedisJob<T>, error: unknown) => Promise<"retried" | "dead-lettered">;
+
+interface HeldBatch<T> {
+  jobs: RedisJob<T>[];
+  // How many of them are still held.
+  left: number;
+}
 
 interface Deferred {
   promise: Promise<void>;
@@ -332,11 +340,15 @@ export class RedisQueue<T> implements JobQueue<T> {
   #maxDeliveries: number;
   #blockMs: number;
   #prefetch: number;
+  // How many jobs a read asks for while consuming (see #read).
+  #readCount: number;
   #closeTimeoutMs: number;
 
   #buffer: JobBuffer<RedisJob<T>>;
   // Jobs delivered to this consumer and not settled yet (read ahead, or handed out), by id.
-  #held = new Map<string, RedisJob<T>>();
+  // (In the batches they came in, a read's or a claim's; a batch is dropped once all its jobs are settled on the
+  // server. A Map by id would hash every id and rehash as it grows and shrinks with every read.)
+  #held = new Set<HeldBatch<T>>();
   #consuming = 0;
   // get() calls, counted: the heartbeat hands back jobs read ahead when no get() came for two beats.
   #gets = 0;
@@ -388,6 +400,7 @@ export class RedisQueue<T> implements JobQueue<T> {
     this.#maxDeliveries = options.maxDeliveries;
     this.#blockMs = options.blockMs;
     this.#prefetch = options.prefetch;
+    this.#readCount = options.prefetch;
     this.#claimIntervalMs = Math.min(options.claimIdleMs / 2, 1_000);
     this.#closeTimeoutMs = options.connectTimeoutMs;
     this.#buffer = new JobBuffer<RedisJob<T>>(() => {
@@ -570,7 +583,7 @@ export class RedisQueue<T> implements JobQueue<T> {
   get(): Awaitable<Job<T>> {
     this.#gets++;
     const got = this.#buffer.get();
-    if (this.#readerIdle && this.#consuming > 0 && this.#buffer.length < this.#prefetch) this.#signalReader();
+    if (this.#readerIdle && this.#consuming > 0 && this.#buffer.length < this.#readCount) this.#signalReader();
     return got;
   }
 
@@ -619,6 +632,12 @@ export class RedisQueue<T> implements JobQueue<T> {
       {
         name: String(this),
         get: () => this.get(),
+        take: () => {
+          this.#gets++;
+          const job = this.#buffer.take();
+          if (this.#readerIdle && this.#buffer.length < this.#readCount) this.#signalReader();
+          return job;
+        },
         release: (job) => this.#handBack([job as RedisJob<T>]),
         reading: (active) => {
           this.#consuming += active ? 1 : -1;
@@ -825,7 +844,7 @@ export class RedisQueue<T> implements JobQueue<T> {
   // ahead (so, while consuming, the next read is under way while the last one's jobs are handed out).
   #wanted(): boolean {
     return this.#buffer.waiting > 0 || this.#asked ||
-      (this.#consuming > 0 && this.#buffer.length < this.#prefetch);
+      (this.#consuming > 0 && this.#buffer.length < this.#readCount);
   }
 
   #signalReader(): void {
@@ -859,7 +878,7 @@ export class RedisQueue<T> implements JobQueue<T> {
           await this.#claim();
           if (this.#closing !== null || !this.#wanted()) continue;
         }
-        const count = this.#prefetch;
+        const count = this.#consuming > 0 ? this.#readCount : this.#prefetch;
         this.#asked = false;
         const reply = await this.#reader.sendCommand([
           "XREADGROUP",
@@ -875,7 +894,14 @@ export class RedisQueue<T> implements JobQueue<T> {
           ">",
         ]) as [string, Entry[]][] | null;
         attempt = 0;
-        if (reply !== null && reply.length > 0) this.#accept(reply[0][1], null);
+        const entries = reply === null || reply.length === 0 ? [] : reply[0][1];
+        // A consume() that ran out of jobs before this read came back is held up by the reads: read more at once
+        // (up to ten times prefetch); once a read brings less than it asked for, back to prefetch.
+        if (entries.length < count) this.#readCount = this.#prefetch;
+        else if (this.#consuming > 0 && this.#buffer.waiting > 0) {
+          this.#readCount = Math.min(2 * this.#readCount, 10 * this.#prefetch);
+        }
+        if (entries.length > 0) this.#accept(entries, null);
       } catch (error) {
         if (this.#closing !== null) break;
         // A read whose reply was lost with the connection still delivered its jobs to this consumer.
@@ -903,7 +929,8 @@ export class RedisQueue<T> implements JobQueue<T> {
     ]) as [string, (Entry | null)[]];
     this.#claimCursor = cursor;
     // A job of ours (renewed, so this should not happen unless this process stalled) is not handed out twice.
-    const fresh = entries.filter((entry): entry is Entry => entry !== null && !this.#held.has(entry[0]));
+    const held = this.#heldIds();
+    const fresh = entries.filter((entry): entry is Entry => entry !== null && !held.has(entry[0]));
     if (fresh.length === 0) return;
     const counts = await Promise.all(
       fresh.map(([id]) => this.#client.sendCommand(["XPENDING", this.stream, this.group, id, id, "1"])),
@@ -923,7 +950,8 @@ export class RedisQueue<T> implements JobQueue<T> {
       String(Math.max(1_000, 4 * this.#prefetch)),
       this.consumer,
     ]) as [string, string, number, number][];
-    const lost = rows.map(([id]) => id).filter((id) => !this.#held.has(id));
+    const held = this.#heldIds();
+    const lost = rows.map(([id]) => id).filter((id) => !held.has(id));
     if (lost.length === 0) return;
     const entries = await this.#client.sendCommand([
       "XCLAIM",
@@ -934,7 +962,7 @@ export class RedisQueue<T> implements JobQueue<T> {
       ...lost,
     ]) as (Entry | null)[];
     const counts = new Map(rows.map(([id, , , count]) => [id, Number(count) + 1]));
-    const claimed = entries.filter((entry): entry is Entry => entry !== null && !this.#held.has(entry[0]));
+    const claimed = entries.filter((entry): entry is Entry => entry !== null && !held.has(entry[0]));
     this.#accept(claimed, claimed.map(([id]) => counts.get(id) ?? 1));
   }
 
@@ -945,9 +973,10 @@ export class RedisQueue<T> implements JobQueue<T> {
     for (let index = 0; index < entries.length; index++) {
       const [id, fields] = entries[index];
       const serverCount = serverCounts === null ? 1 : serverCounts[index];
-      const field = fieldReader(fields ?? []);
-      const json = field("data");
-      const failuresText = field("failures");
+      // A job as put() writes it is ["data", json]; a retried one has more fields.
+      const plain = fields !== null && fields.length === 2 && fields[0] === "data";
+      const json = plain ? fields[1] : fieldValue(fields, "data");
+      const failuresText = plain ? undefined : fieldValue(fields, "failures");
       const failures = failuresText === undefined ? 0 : Number(failuresText);
       let data: T;
       let problem: string | null = null;
@@ -968,17 +997,38 @@ export class RedisQueue<T> implements JobQueue<T> {
       }
       const deliveries = failures + serverCount;
       if (deliveries > this.#maxDeliveries) {
-        const last = field("error");
+        const last = fieldValue(fields, "error");
         const reason = `delivered ${deliveries} times without being acknowledged` +
           (last === undefined ? "" : ` (last error: ${last})`);
         this.#moveToDeadLetter(id, json!, reason, deliveries);
         continue;
       }
       const job = new RedisJob<T>(this, id, data!, json!, failures, deliveries);
-      this.#held.set(id, job);
       jobs.push(job);
     }
-    if (jobs.length > 0) this.#buffer.push(jobs);
+    if (jobs.length === 0) return;
+    const batch: HeldBatch<T> = { jobs, left: jobs.length };
+    for (const job of jobs) job.batch = batch;
+    this.#held.add(batch);
+    this.#buffer.push(jobs);
+  }
+
+  // A job is settled on the server (acknowledged, moved, handed back): this consumer holds it no more.
+  #forget(job: RedisJob<T>): void {
+    const batch = job.batch;
+    if (batch === null) return;
+    job.batch = null;
+    if (--batch.left === 0) this.#held.delete(batch);
+  }
+
+  #heldJobs(): RedisJob<T>[] {
+    const jobs: RedisJob<T>[] = [];
+    for (const batch of this.#held) for (const job of batch.jobs) if (job.batch !== null) jobs.push(job);
+    return jobs;
+  }
+
+  #heldIds(): Set<string> {
+    return new Set(this.#heldJobs().map((job) => job.id));
   }
 
   // ---- settling ---------------------------------------------------------------------------------------------
@@ -1012,7 +1062,7 @@ export class RedisQueue<T> implements JobQueue<T> {
           continue;
         }
         // Kept as held (and renewed) until acknowledged, so no one claims a job whose ack is under way.
-        for (const id of ids) this.#held.delete(id);
+        for (const job of batch) this.#forget(job);
         done.resolve();
         this.#ackedSinceTrim += ids.length;
         if (this.#ackedSinceTrim >= TRIM_EVERY_ACKS || performance.now() - this.#trimmedAt >= TRIM_EVERY_MS) {
@@ -1063,9 +1113,7 @@ export class RedisQueue<T> implements JobQueue<T> {
     const moved = this.#track(
       this.#retrying(() =>
         this.#client.sendCommand(["EVAL", MOVE_SCRIPT, "2", this.stream, target, this.group, job.id, ...fields])
-      ).then(() => {
-        this.#held.delete(job.id);
-      }),
+      ).then(() => this.#forget(job)),
     );
     return moved.then(() => outcome);
   }
@@ -1084,17 +1132,18 @@ export class RedisQueue<T> implements JobQueue<T> {
   // Hands jobs back to every consumer at once: pending, idle as if for a year, with the delivery count they had
   // before reaching this consumer (read ahead, never handed out) or after (a handler that was cancelled).
   #handBack(jobs: RedisJob<T>[]): Promise<void> {
-    const byCount = new Map<number, string[]>();
+    const byCount = new Map<number, RedisJob<T>[]>();
     for (const job of jobs) {
       if (job.settled) continue;
       job.settled = true;
       const count = job.deliveries - job.failures - (job.taken ? 0 : 1);
-      const ids = byCount.get(count) ?? [];
-      ids.push(job.id);
-      byCount.set(count, ids);
+      const group = byCount.get(count) ?? [];
+      group.push(job);
+      byCount.set(count, group);
     }
     const sent: Promise<unknown>[] = [];
-    for (const [count, ids] of byCount) {
+    for (const [count, group] of byCount) {
+      const ids = group.map((job) => job.id);
       sent.push(
         this.#retrying(() =>
           this.#client.sendCommand([
@@ -1111,7 +1160,7 @@ export class RedisQueue<T> implements JobQueue<T> {
             "JUSTID",
           ])
         ).then(() => {
-          for (const id of ids) this.#held.delete(id);
+          for (const job of group) this.#forget(job);
         }),
       );
     }
@@ -1137,7 +1186,7 @@ export class RedisQueue<T> implements JobQueue<T> {
       this.#handBack(this.#buffer.drain()).catch(() => {});
     }
     // Settled jobs stay held until the server has them settled, and are renewed meanwhile too.
-    const ids = [...this.#held.keys()];
+    const ids = this.#heldJobs().map((job) => job.id);
     for (let start = 0; start < ids.length; start += 1000) {
       this.#client.sendCommand([
         "XCLAIM",
@@ -1166,7 +1215,7 @@ export class RedisQueue<T> implements JobQueue<T> {
       this.#readLoop.finally(() => clearTimeout(timer)).then(resolve, resolve);
     });
     await deadline;
-    const held = [...this.#held.values()].filter((job) => !job.settled);
+    const held = this.#heldJobs().filter((job) => !job.settled);
     if (held.length > 0) await this.#handBack(held).catch(() => {});
     await this.#flushing;
     await Promise.allSettled([...this.#settling]);
@@ -1198,10 +1247,14 @@ export class RedisQueue<T> implements JobQueue<T> {
   }
 }
 
-// Reads a field of a stream entry ([name, value, name, value, …]).
+// A field of a stream entry ([name, value, name, value, …]).
+function fieldValue(fields: string[] | null, name: string): string | undefined {
+  if (fields === null) return undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+// A reader of a stream entry's fields, or of a reply in the same form (XINFO).
 function fieldReader(fields: string[]): (name: string) => string | undefined {
-  return (name) => {
-    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-    return undefined;
-  };
+  return (name) => fieldValue(fields, name);
 }

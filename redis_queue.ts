@@ -95,15 +95,10 @@ export interface RedisQueueOptions {
 // The few node-redis calls this module makes, typed here: the client's own generic types are heavy to check.
 interface Connection {
   sendCommand(args: readonly string[]): Promise<unknown>;
-  multi(): Multi;
   connect(): Promise<unknown>;
   destroy(): void;
   close(): Promise<void>;
   on(event: string, listener: (...args: never[]) => void): unknown;
-}
-interface Multi {
-  addCommand(args: readonly string[]): Multi;
-  exec(): Promise<unknown[]>;
 }
 
 type Entry = [id: string, fields: string[] | null];
@@ -116,6 +111,14 @@ if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return false end
 local fields = {}
 for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
 return redis.call('XADD', KEYS[2], '*', unpack(fields))
+`;
+
+// putMany(): the batch's XADDs in one script — atomic (all or none), one command and one reply, where MULTI/EXEC
+// would cost a QUEUED reply per job. KEYS: the stream. ARGV: the jobs' JSON texts.
+const PUT_MANY_SCRIPT = `
+local ids = {}
+for i = 1, #ARGV do ids[i] = redis.call('XADD', KEYS[1], '*', 'data', ARGV[i]) end
+return ids
 `;
 
 // Trims the stream of the entries the group is done with: those before its first pending entry, or — nothing
@@ -518,7 +521,8 @@ export class RedisQueue<T> implements JobQueue<T> {
   }
 
   /**
-   * Adds jobs in one transaction (MULTI/EXEC, pipelined): all of them or none.
+   * Adds jobs in one step (a server-side script of their XADDs: one round trip, atomic): all of them or none. A
+   * very large batch holds the server while it runs; split batches of more than some ten thousand jobs.
    *
    * @param items The jobs' data.
    * @returns Their ids, in order.
@@ -545,9 +549,7 @@ export class RedisQueue<T> implements JobQueue<T> {
     }
     const texts = items.map((item, index) => encodeJob(item, `items[${index}]`, `Cannot putMany() into ${this}`));
     if (texts.length === 0) return [];
-    const multi = this.#client.multi();
-    for (const json of texts) multi.addCommand(["XADD", this.stream, "*", "data", json]);
-    return await multi.exec() as string[];
+    return await this.#client.sendCommand(["EVAL", PUT_MANY_SCRIPT, "1", this.stream, ...texts]) as string[];
   }
 
   /**

@@ -12,61 +12,78 @@
  * @param operation What refuses it, for the message (`Cannot put()`).
  */
 export function encodeJob(item: unknown, path: string, operation: string): string {
-  check(item, path, operation, []);
+  const keys: (string | number)[] = [];
+  const problem = check(item, keys, []);
+  if (problem !== null) {
+    throw new TypeError(`${operation}: ${pathOf(path, keys)} is ${problem}`);
+  }
   return JSON.stringify(item);
 }
 
-function check(value: unknown, path: string, operation: string, ancestors: object[]): void {
+// The path of the offending value, built only when there is one: `item.a.b[1]`, `item["a b"]`.
+function pathOf(root: string, keys: (string | number)[]): string {
+  let path = root;
+  for (const key of keys) {
+    if (typeof key === "number") path += `[${key}]`;
+    else path += /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+  }
+  return path;
+}
+
+const faithful = (what: string, why: string): string => `${what}, which JSON cannot carry faithfully (${why})`;
+
+// What is wrong with `value` (`keys` then lead to it), or null. `ancestors` are the objects on the way to it.
+function check(value: unknown, keys: (string | number)[], ancestors: object[]): string | null {
   switch (typeof value) {
     case "string":
     case "boolean":
-      return;
+      return null;
     case "number":
-      if (!Number.isFinite(value)) refuse(operation, path, `the number ${value}`, "JSON would store null");
-      return;
+      return Number.isFinite(value) ? null : faithful(`the number ${value}`, "JSON would store null");
     case "undefined":
-      refuse(operation, path, "undefined", "JSON would drop it or store null");
-      return;
+      return faithful("undefined", "JSON would drop it or store null");
     case "function":
-      refuse(operation, path, `function ${value.name || "(anonymous)"}`, "a function cannot be stored as JSON");
-      return;
+      return faithful(`function ${value.name || "(anonymous)"}`, "a function cannot be stored as JSON");
     case "symbol":
-      refuse(operation, path, String(value), "a symbol cannot be stored as JSON");
-      return;
+      return faithful(String(value), "a symbol cannot be stored as JSON");
     case "bigint":
-      refuse(operation, path, `the BigInt ${value}n`, "JSON cannot store a BigInt; pass it as a string");
-      return;
+      return faithful(`the BigInt ${value}n`, "JSON cannot store a BigInt; pass it as a string");
   }
-  if (value === null) return;
+  if (value === null) return null;
   const object = value as object;
-  if (ancestors.includes(object)) refuse(operation, path, "a cyclic reference", "JSON cannot store a cycle");
+  if (ancestors.includes(object)) return faithful("a cyclic reference", "JSON cannot store a cycle");
   const proto = Object.getPrototypeOf(object);
   const isArray = Array.isArray(object);
   if (!isArray && proto !== Object.prototype && proto !== null) {
     const name = (proto?.constructor as { name?: string } | undefined)?.name || "object";
     const hint = object instanceof Date ? "; pass date.toISOString()" : "; pass a plain object or an array";
-    refuse(operation, path, `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`, `JSON would not bring it back${hint}`);
+    return faithful(`${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`, `JSON would not bring it back${hint}`);
   }
-  const symbols = Object.getOwnPropertySymbols(object).filter((key) => Object.hasOwn(object, key));
-  if (symbols.length > 0) {
-    refuse(operation, path, `an object with the symbol key ${String(symbols[0])}`, "JSON would drop that key");
+  const symbols = Object.getOwnPropertySymbols(object);
+  for (const key of symbols) {
+    if (Object.prototype.propertyIsEnumerable.call(object, key)) {
+      return faithful(`an object with the symbol key ${String(key)}`, "JSON would drop that key");
+    }
   }
   ancestors.push(object);
   if (isArray) {
     const array = object as unknown[];
     for (let index = 0; index < array.length; index++) {
-      if (!(index in array)) refuse(operation, `${path}[${index}]`, "an array hole", "JSON would store null");
-      check(array[index], `${path}[${index}]`, operation, ancestors);
+      keys.push(index);
+      if (!(index in array)) return faithful("an array hole", "JSON would store null");
+      const problem = check(array[index], keys, ancestors);
+      if (problem !== null) return problem;
+      keys.pop();
     }
   } else {
-    for (const key of Object.keys(object)) {
-      const child = /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-      check((object as Record<string, unknown>)[key], child, operation, ancestors);
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue;
+      keys.push(key);
+      const problem = check((object as Record<string, unknown>)[key], keys, ancestors);
+      if (problem !== null) return problem;
+      keys.pop();
     }
   }
   ancestors.pop();
-}
-
-function refuse(operation: string, path: string, what: string, why: string): never {
-  throw new TypeError(`${operation}: ${path} is ${what}, which JSON cannot carry faithfully (${why})`);
+  return null;
 }

@@ -13,23 +13,28 @@
  * inside one process, without any dependency; both implement `JobQueue` (`job_queue.ts`).
  *
  * How it works, and what it costs:
- * - Reads go in batches (up to `prefetch` jobs) into a local buffer that `get()` serves from; a blocking
- *   XREADGROUP has a connection of its own, so acknowledgements never wait behind it. Acknowledgements are
+ * - Reads go in batches (`prefetch` jobs; up to ten times as many while a `consume()` outpaces its reads) into a
+ *   local buffer that `get()` serves from; a blocking XREADGROUP has a connection of its own, so acknowledgements
+ *   never wait behind it. `putMany()` is one server-side script of XADDs. Acknowledgements are
  *   batched (one XACK for all those made while the previous one was under way), and the stream is trimmed of the
  *   entries the group is done with (XTRIM MINID, every 1000 acknowledgements or every second), so it never grows.
  * - A consumer keeps the jobs it holds from being claimed while it lives: it renews them (XCLAIM … JUSTID, which
  *   resets their idle time and not their delivery count) every `claimIdleMs / 3`. So `claimIdleMs` is how long a
  *   consumer may be silent — dead, or its process stalled — before others take over its jobs, not a limit on
  *   how long a job may run (the difference from a plain Streams consumer, where a long job would run twice).
- * - Jobs read ahead but not handed out for `claimIdleMs / 2`, and those held when the queue closes, are handed
- *   back at once (claimable by every consumer) with their delivery counts as they were.
+ * - Jobs read ahead that no `get()` wanted for two of those renewals, and those held when the queue closes, are
+ *   handed back at once (claimable by every consumer) with their delivery counts as they were.
  * - A retry or a dead-lettering is atomic (a Lua script: XACK, then XADD anew), so one repeated after a lost reply
  *   does nothing.
  * - A lost connection is re-established with backoff (50 ms doubling to 2 s, for ever); reads, acknowledgements
  *   and failures are retried meanwhile. An entry that is not one of ours (no `data` field, not JSON) is
  *   dead-lettered with the reason.
  *
- * The stream belongs to the queue: one consumer group per stream (acknowledged entries are deleted).
+ * The stream belongs to the queue: one consumer group per stream (the entries it is done with are trimmed).
+ *
+ * Unlike the promises of `put()` and the like, `get()` and `consume()` return the library's awaitables (for
+ * `await` and `yield*`), so that a cancel reaches them: await them in a running event loop (inside `run()`).
+ * `consume()` ends by rethrowing the cancel that stopped it, as an asyncio coroutine must.
  *
  * @example Producer and consumer
  * ```ts
@@ -86,7 +91,7 @@ export interface RedisQueueOptions {
   deadLetter?: string;
   /** How long one blocking read waits for jobs, in ms (default 1000). */
   blockMs?: number;
-  /** The most jobs one read asks for, and so the most read ahead into the local buffer (default 100). */
+  /** How many jobs one read asks for (default 100; up to ten times as many while a consume() outpaces its reads). */
   prefetch?: number;
   /** How long `connect()` tries to reach the server before it rejects, in ms (default 3000). */
   connectTimeoutMs?: number;

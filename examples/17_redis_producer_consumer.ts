@@ -57,14 +57,8 @@ async function main(): Promise<void> {
   console.log(`main: started ${consumerThread}, the consumer's thread`);
   try {
     const inProcess = backend.kind === "memory";
-    const consuming = consumerThread.runCoroutineThreadsafe(
-      jobs.consumer,
-      config,
-      results,
-      events,
-      inProcess ? JOBS : [],
-    );
-    consuming.addDoneCallback(() => {}); // it ends cancelled when its thread stops
+    // The consumer runs until its thread stops (its ConcurrentFuture then ends cancelled).
+    consumerThread.runCoroutineThreadsafe(jobs.consumer, config, results, events, inProcess ? JOBS : []);
     // The producer: here, on the main thread, with a queue of its own (in-process, the consumer's thread puts).
     const { RedisQueue } = inProcess ? { RedisQueue: null } : await import("../redis_queue.ts");
     await using producer = RedisQueue && (await RedisQueue.connect<{ units: number }>({

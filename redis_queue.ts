@@ -1215,33 +1215,44 @@ export class RedisQueue<T> implements JobQueue<T> {
     clearInterval(this.#heartbeat);
     this.#stopReading.abort();
     this.#signalReader();
-    // A blocking read would hold the reader for up to blockMs: unblock it (it returns as if timed out).
-    await this.#unblockReader().catch(() => {});
-    const deadline = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.#closeTimeoutMs);
-      this.#readLoop.finally(() => clearTimeout(timer)).then(resolve, resolve);
-    });
-    await deadline;
-    const held = this.#heldJobs().filter((job) => !job.settled);
-    if (held.length > 0) await this.#handBack(held).catch(() => {});
-    await this.#flushing;
-    await Promise.allSettled([...this.#settling]);
-    this.#stopAll.abort();
+    // Each step waits for the server at most until the deadline: with the server gone, commands would wait in
+    // node-redis's offline queue for ever. Past it, the jobs not yet settled stay pending, and are claimed later.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#closeTimeoutMs)));
+    const inTime = (step: Promise<unknown> | null): Promise<unknown> =>
+      Promise.race([Promise.resolve(step).catch(() => {}), late]);
     try {
+      // A blocking read would hold the reader for up to blockMs: unblock it (it returns as if timed out).
+      await inTime(this.#unblockReader());
+      await inTime(this.#readLoop);
+      const held = this.#heldJobs().filter((job) => !job.settled);
+      if (held.length > 0) await inTime(this.#handBack(held));
+      await inTime(this.#flushing);
+      await inTime(Promise.allSettled([...this.#settling]));
       // A consumer with nothing pending leaves the group (a dead one stays listed, harmless, until deleted).
-      const mine = await this.#client.sendCommand(["XPENDING", this.stream, this.group, "-", "+", "1", this.consumer]);
-      if (Array.isArray(mine) && mine.length === 0) {
-        await this.#client.sendCommand(["XGROUP", "DELCONSUMER", this.stream, this.group, this.consumer]);
-      }
-    } catch {
-      // unreachable server: nothing more to tidy
-    }
-    this.#reader.destroy();
-    await this.#readLoop.catch(() => {});
-    try {
-      await this.#client.close();
-    } catch {
+      await inTime((async () => {
+        const mine = await this.#client.sendCommand([
+          "XPENDING",
+          this.stream,
+          this.group,
+          "-",
+          "+",
+          "1",
+          this.consumer,
+        ]);
+        if (Array.isArray(mine) && mine.length === 0) {
+          await this.#client.sendCommand(["XGROUP", "DELCONSUMER", this.stream, this.group, this.consumer]);
+        }
+      })());
+    } finally {
+      this.#closeDeadline = 0; // whatever still retries gives up
+      this.#stopAll.abort();
+      this.#reader.destroy();
+      // Gracefully if the server answers (close() waits for the replies due), else at the deadline.
+      await inTime(this.#client.close());
+      clearTimeout(timer);
       this.#client.destroy();
+      await this.#readLoop.catch(() => {});
     }
   }
 

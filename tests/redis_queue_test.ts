@@ -364,6 +364,29 @@ Deno.test("RedisQueue.connect() rejects within seconds, naming the url, when no 
   assert.ok(Date.now() - started < 5_000, "connect() must give up within a few seconds");
 });
 
+Deno.test("RedisQueue: close() returns within seconds when the server is gone, jobs in hand and all", async () => {
+  const server = await startRedisServer();
+  try {
+    const queue = await RedisQueue.connect<number>({
+      url: server.url,
+      stream: "jobs",
+      blockMs: 50,
+      connectTimeoutMs: 1_000,
+    });
+    await queue.putMany([1, 2]);
+    const job = await run(async () => await queue.get());
+    assert.equal(job.data, 1);
+    await server.stop();
+    const acked = job.ack(); // retried while the server is away, given up when the queue closes
+    const started = Date.now();
+    await queue.close();
+    assert.ok(Date.now() - started < 5_000, `close() took ${Date.now() - started} ms`);
+    await assert.rejects(acked);
+  } finally {
+    await server.stop();
+  }
+});
+
 Deno.test("RedisQueue.connect() refuses bad options with TypeError and RangeError", async () => {
   await assert.rejects(RedisQueue.connect({} as never), /stream must be a non-empty string, received undefined/);
   await assert.rejects(RedisQueue.connect({ stream: "s", url: "http://x" }), TypeError);

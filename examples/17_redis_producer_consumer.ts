@@ -20,7 +20,7 @@
  * Run: `deno run -A examples/17_redis_producer_consumer.ts`
  *
  * Expected output:
- *   queue: Redis, a redis-server started for this example on a free port (set REDIS_URL to use yours)
+ *   queue: <*>
  *   main: started <LoopThread "consumer" running>, the consumer's thread
  *   producer: put jobs of 5, 3 and 1 units
  *   consumer: ---------: 5
@@ -30,12 +30,12 @@
  *   loop thread: ================= (a job of 3 units starts)
  *   loop thread: ================= (a job of 1 units starts)
  *   coroutine done.. ok (1 units)
- *   current time: 1.0x units
+ *   current time: <t> units
  *   coroutine done.. ok (3 units)
- *   current time: 3.0x units
+ *   current time: <t> units
  *   coroutine done.. ok (5 units)
- *   current time: 5.0x units
- *   TIME:  5.0x units (the longest job, not the sum 9)
+ *   current time: <t> units
+ *   TIME:  <t> units (the longest job, not the sum 9)
  *   consumer: stopped (3 jobs done and acknowledged, 0 pending)
  */
 

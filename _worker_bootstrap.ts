@@ -1,4 +1,4 @@
-// The worker side of threads.ts: the program every LoopThread and pool worker runs.
+// The worker side of loop_thread.ts and worker_pool.ts: the program every LoopThread and pool worker runs.
 //
 // It makes the thread's event loop (`newEventLoop()` + `setEventLoop()`), says "ready", and runs the loop until
 // told to stop. Each call names a module URL and an export: the module is imported on first use, in order —
@@ -12,7 +12,7 @@
 // closes, and the host ends the worker.
 //
 // Loaded by `deno test` as an ordinary module too (it sits beside the library's modules): outside a worker
-// started by threads.ts it does nothing.
+// started by _worker_link.ts it does nothing.
 
 import process from "node:process";
 import { isMainThread, parentPort, threadId, workerData } from "node:worker_threads";

@@ -342,3 +342,31 @@ Deno.test("LoopThread.start() refuses a name that is not a string, naming the me
     new TypeError("Cannot LoopThread.start(): name must be a string, received 10n"),
   );
 });
+
+threadTest(
+  "results come back intact and in the order the thread finished them, whether small (shared memory) or not (the port), with more calls in flight than the reply ring holds",
+  async () => {
+    const thread = await LoopThread.start();
+    try {
+      const sample = (i: number): unknown =>
+        [i, -0.5, `s${i}`, "é".repeat(i % 40), { i }, i % 3 === 0, null, undefined, [i], "x".repeat(60), "\ud800"][
+          i % 11
+        ];
+      for (const blocking of [false, true]) {
+        const count = 3_000;
+        const futures = Array.from(
+          { length: count },
+          (_, i) => thread.runCoroutineThreadsafe(jobs.echoAsync, sample(i)),
+        );
+        const finished: number[] = [];
+        futures.forEach((future, i) => future.addDoneCallback(() => finished.push(i)));
+        const results = blocking ? futures.map((future) => future.result(LONG)) : await Promise.all(futures);
+        assert.deepEqual(results, Array.from({ length: count }, (_, i) => sample(i)));
+        // The thread finishes them in the order they were sent; so does this thread, whatever lane each took.
+        assert.deepEqual(finished, Array.from({ length: count }, (_, i) => i));
+      }
+    } finally {
+      await thread.stop();
+    }
+  },
+);

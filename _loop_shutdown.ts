@@ -1,7 +1,7 @@
-// What must end with a loop's run: the loop threads and worker pools started while it ran. threads.ts registers
-// them here; `asyncio.run()` (runner.ts) and the worker bootstrap call `runLoopShutdownHooks(loop)` before they
-// close the loop, so nothing started during a run outlives it. Kept apart from threads.ts so that the runner
-// does not load the worker machinery.
+// What must end with a loop's run: the loop threads and worker pools started while it ran. loop_thread.ts and
+// worker_pool.ts register them here; `asyncio.run()` (runner.ts) and the worker bootstrap call
+// `runLoopShutdownHooks(loop)` before they close the loop, so nothing started during a run outlives it. Kept apart
+// from them so that the runner does not load the worker machinery.
 
 import type { EventLoop } from "./loop.ts";
 

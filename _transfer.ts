@@ -1,4 +1,4 @@
-// Values marked with `transfer()` (threads.ts) are moved to the other thread instead of copied. The marks live in a
+// Values marked with `transfer()` (worker_module.ts) are moved to the other thread instead of copied. The marks live in a
 // WeakMap on a global symbol, so that the copy of this module a worker's job imports (maybe through another URL)
 // and the one the worker bootstrap imports see the same marks.
 

@@ -1,4 +1,4 @@
-// The worker side of threads.ts: the program every LoopThread and pool worker runs.
+// The worker side of loop_thread.ts and worker_pool.ts: the program every LoopThread and pool worker runs.
 //
 // It makes the thread's event loop (`newEventLoop()` + `setEventLoop()`), says "ready", and runs the loop until
 // told to stop. Each call names a module URL and an export: the module is imported on first use, in order —
@@ -12,7 +12,7 @@
 // closes, and the host ends the worker.
 //
 // Loaded by `deno test` as an ordinary module too (it sits beside the library's modules): outside a worker
-// started by threads.ts it does nothing.
+// started by _worker_link.ts it does nothing.
 
 import process from "node:process";
 import { isMainThread, parentPort, threadId, workerData } from "node:worker_threads";
@@ -22,7 +22,8 @@ import { runLoopShutdownHooks } from "./_loop_shutdown.ts";
 import { describe } from "./_describe.ts";
 import { cloneFailure, serializeError } from "./_thread_errors.ts";
 import { takeTransfers } from "./_transfer.ts";
-import { type CallMode, type HostMessage, labelOf, type WorkerMessage, type WorkerSetup } from "./_worker_link.ts";
+import { ReplyRing } from "./_reply_ring.ts";
+import { type HostMessage, labelOf, type Sequenced, type WorkerMessage, type WorkerSetup } from "./_worker_link.ts";
 import { fromWire, toWire } from "./_wire.ts";
 import { type EventLoop, newEventLoop, setEventLoop } from "./loop.ts";
 import { allTasks, ensureFuture, type Task } from "./task.ts";
@@ -44,9 +45,10 @@ const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
 const setup = isMainThread ? null : workerData as WorkerSetup | null;
 if (setup !== null && setup?.aioWorker === 1) serve(setup);
 
-function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
+function serve({ port, bell, poke, replies, description, debug }: WorkerSetup): void {
   setLoopIdBase(threadId * 1_000_000);
   const loop = newEventLoop({ debug });
+  const ring = new ReplyRing(replies);
   setEventLoop(loop);
 
   // Loaded modules by URL (a promise while importing), and the calls waiting for an import, in order.
@@ -57,11 +59,28 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
   const callbacks = new Map<number, { cancel(): void }>();
   let stopping = false;
 
+  // Every reply, on the port or in the ring, is numbered: the host handles them in this order.
+  let sequence = 0;
+
   function send(message: WorkerMessage, transfer?: Transferable[]): void {
+    (message as Sequenced<WorkerMessage>).seq = sequence;
     port.postMessage(message, transfer ?? []);
+    // Counted once posted: a message that could not be cloned is not sent, and its number goes to the next one.
+    sequence++;
     Atomics.add(bell, 0, 1);
     Atomics.notify(bell, 0);
     if (Atomics.exchange(poke, 0, 1) === 0) parentPort?.postMessage(0);
+  }
+
+  // A small result goes through shared memory, waking a host blocked in result() (the doorbell) or idle (the
+  // ring's tail, which it watches); false when it must go on the port.
+  function sendInRing(id: number, value: unknown): boolean {
+    if (!ring.tryWrite(sequence, id, value)) return false;
+    sequence++;
+    Atomics.add(bell, 0, 1);
+    Atomics.notify(bell, 0);
+    Atomics.notify(ring.words, ReplyRing.TAIL);
+    return true;
   }
 
   // A worker about to die says so: the host may be blocked in result() and unable to see the exit event.
@@ -193,10 +212,9 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
       loop.callSoon(acknowledge, call.id);
       return;
     }
-    const label = `${labelOf({ moduleUrl: call.module, exportName: call.name })}()`;
     const coro = call.mode === "coroutine" && found instanceof GeneratorFunction
       ? found(...args) as Generator<unknown, unknown, unknown>
-      : () => callCoroutine(found, args, call.mode, label);
+      : () => callCoroutine(found, args, call);
     const task = loop.createTask(coro, { name: call.name });
     tasks.set(call.id, task);
     // The reply leaves in the step that ends the task, not a loop iteration later: the round trip is what a
@@ -222,6 +240,7 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
       fail(call, error);
       return;
     }
+    if (sendInRing(call.id, result)) return;
     const value = toWire(result);
     try {
       send({ kind: "result", id: call.id, value }, takeTransfers([result]));
@@ -301,11 +320,12 @@ function serve({ port, bell, poke, description, debug }: WorkerSetup): void {
 
 // Runs a coroutine function (or, for a pool job, any function) inside its task: a generator object it returns runs
 // as a task awaited here, a promise is awaited; a plain value is a pool job's result, and a mistake for a coroutine.
-async function callCoroutine(fn: AnyFunction, args: unknown[], mode: CallMode, label: string): Promise<unknown> {
+async function callCoroutine(fn: AnyFunction, args: unknown[], call: CallMessage): Promise<unknown> {
   const outcome = fn(...args);
   if (isGeneratorObject(outcome)) return await ensureFuture(outcome);
   if (isThenable(outcome)) return await outcome;
-  if (mode === "job") return outcome;
+  if (call.mode === "job") return outcome;
+  const label = `${labelOf({ moduleUrl: call.module, exportName: call.name })}()`;
   throw new TypeError(
     `runCoroutineThreadsafe() needs a coroutine function: ${label} returned ${
       describe(outcome)

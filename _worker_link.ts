@@ -18,6 +18,7 @@ import { BrokenThreadError, type ConcurrentFuture } from "./concurrent_future.ts
 import { describe } from "./_describe.ts";
 import { InvalidStateError } from "./errors.ts";
 import { cloneFailure, deserializeError, type SerializedError } from "./_thread_errors.ts";
+import { newReplyRingBuffer, ReplyRing } from "./_reply_ring.ts";
 import { takeTransfers } from "./_transfer.ts";
 import { fromWire, toWire } from "./_wire.ts";
 
@@ -72,12 +73,17 @@ export type WorkerMessage =
   | { kind: "uncaught"; error: SerializedError }
   | { kind: "exiting"; code: number };
 
+/** A message with the worker's sequence number (every reply has one: the host handles them in that order). */
+export type Sequenced<M> = M & { seq: number };
+
 /** What the bootstrap receives as `workerData`. */
 export interface WorkerSetup {
   aioWorker: 1;
   port: MessagePort;
   bell: Int32Array;
   poke: Int32Array;
+  /** The shared memory of the reply ring (_reply_ring.ts). */
+  replies: SharedArrayBuffer;
   description: string;
   debug: boolean;
 }
@@ -108,7 +114,8 @@ export interface LinkOptions {
 
 interface PendingCall {
   future: ConcurrentFuture<unknown> | null;
-  label: string;
+  // Named in messages only (labelOf), so the label is made when one is needed.
+  target: CallTarget;
 }
 
 const BOOTSTRAP = new URL("./_worker_bootstrap.ts", import.meta.url);
@@ -196,6 +203,11 @@ export class WorkerLink {
   #referenced = true;
   #isReady = false;
   #loopId = 0;
+  #ring = new ReplyRing(newReplyRingBuffer());
+  // The sequence number of the next reply to handle, and the port messages that arrived before their turn.
+  #expected = 0;
+  #held: Sequenced<WorkerMessage>[] = [];
+  #watchingRing = false;
   #stopping = false;
   #stopped = false;
   #terminating = false;
@@ -222,6 +234,7 @@ export class WorkerLink {
       port: channel.port2,
       bell: options.bell,
       poke: this.#poke,
+      replies: this.#ring.words.buffer as SharedArrayBuffer,
       description: options.description,
       debug: options.debug,
     };
@@ -260,8 +273,8 @@ export class WorkerLink {
   }
 
   /**
-   * Posts a call; its outcome settles `future` (null for a plain callback). `label` names the function in messages
-   * (`labelOf`), `caller` the method the user called (`submit`, `runCoroutineThreadsafe`).
+   * Posts a call; its outcome settles `future` (null for a plain callback). `caller` is the method the user called
+   * (`submit`, `runCoroutineThreadsafe`), for messages.
    *
    * @returns The call's id (to cancel it).
    * @throws {InvalidStateError} If the worker is stopping or ended.
@@ -272,12 +285,11 @@ export class WorkerLink {
     target: CallTarget,
     prepared: PreparedArgs,
     future: ConcurrentFuture<unknown> | null,
-    label: string,
     caller: string,
   ): number {
     if (!this.isOpen()) {
       throw new InvalidStateError(
-        `Cannot ${caller}(${label}): ${this.description} is ${this.#ended ? "ended" : "stopping"}`,
+        `Cannot ${caller}(${labelOf(target)}): ${this.description} is ${this.#ended ? "ended" : "stopping"}`,
       );
     }
     const id = this.#nextId++;
@@ -294,13 +306,14 @@ export class WorkerLink {
     } catch (error) {
       throw cloneFailure(
         prepared.args,
-        argumentLabels(prepared.args, label),
+        argumentLabels(prepared.args, labelOf(target)),
         `Cannot ${caller}() on ${this.description}`,
         error,
       );
     }
-    this.#calls.set(id, { future, label });
+    this.#calls.set(id, { future, target });
     this.#updateRef();
+    this.#watchRing();
     return id;
   }
 
@@ -340,21 +353,64 @@ export class WorkerLink {
     this.#updateRef();
   }
 
-  /** Takes and handles every reply that has arrived. */
+  /**
+   * Takes and handles every reply that has arrived, from the ring and the port, in the worker's order (each reply
+   * carries its sequence number; a port message that arrives ahead of a ring reply waits for it).
+   */
   drain(): void {
-    if (this.#ended) return;
     for (;;) {
-      const received = receiveMessageOnPort(this.#port as unknown as Parameters<typeof receiveMessageOnPort>[0]);
-      if (received === undefined) return;
-      this.#dispatch(received.message as WorkerMessage);
       if (this.#ended) return;
+      if (this.#takeInOrder()) continue;
+      const received = receiveMessageOnPort(this.#port as unknown as Parameters<typeof receiveMessageOnPort>[0]);
+      if (received === undefined) break;
+      this.#held.push(received.message as Sequenced<WorkerMessage>);
     }
+    if (this.#calls.size > 0) this.#watchRing();
+  }
+
+  // Handles the next reply in order if it has arrived (in the ring, or held from the port); false if it has not.
+  #takeInOrder(): boolean {
+    const expected = this.#expected;
+    const ring = this.#ring;
+    if (ring.nextSeq() === expected) {
+      this.#expected = expected + 1;
+      const value = ring.take();
+      this.#settle(ring.takenId, value);
+      return true;
+    }
+    const held = this.#held;
+    if (held.length > 0 && held[0].seq === expected) {
+      this.#expected = expected + 1;
+      this.#dispatch(held.shift()!);
+      return true;
+    }
+    return false;
   }
 
   #onPoke = (): void => {
     // Cleared before draining: a reply posted after this point pokes again.
     Atomics.store(this.#poke, 0, 0);
     this.drain();
+  };
+
+  // While calls are pending, one Atomics.waitAsync on the ring's tail wakes this thread for the ring's replies. It
+  // takes only those (and port messages already held): the port is read when the worker pokes, or by a blocked
+  // result() — never from this continuation.
+  #watchRing(): void {
+    if (this.#watchingRing || this.#ended) return;
+    this.#watchingRing = true;
+    // Waits while the tail is where this thread has read up to: a reply written meanwhile ends the wait at once.
+    const wait = Atomics.waitAsync(this.#ring.words, ReplyRing.TAIL, this.#ring.readCount());
+    if (wait.async) wait.value.then(this.#onRing);
+    else queueMicrotask(this.#onRing);
+  }
+
+  #onRing = (): void => {
+    this.#watchingRing = false;
+    while (!this.#ended && this.#takeInOrder());
+    // A ring reply left over waits for a port message before it, which the worker's poke brings: the drain that
+    // follows it watches the ring again. Watching now would wake this thread at once, again and again.
+    if (this.#calls.size > 0 && this.#ring.nextSeq() === -1) this.#watchRing();
   };
 
   #dispatch(message: WorkerMessage): void {
@@ -368,21 +424,17 @@ export class WorkerLink {
         if (this.#take(message.id) !== undefined) this.#callFinished();
         return;
       case "result": {
-        const call = this.#take(message.id);
-        if (call === undefined) return;
-        const future = call.future;
-        if (future !== null && !future.done()) {
-          let value: unknown;
-          try {
-            value = fromWire(message.value);
-          } catch (error) {
-            future.setException(error);
-            this.#callFinished();
-            return;
-          }
-          future.setResult(value);
+        let value: unknown;
+        try {
+          value = fromWire(message.value);
+        } catch (error) {
+          const call = this.#take(message.id);
+          if (call === undefined) return;
+          if (call.future !== null && !call.future.done()) call.future.setException(error);
+          this.#callFinished();
+          return;
         }
-        this.#callFinished();
+        this.#settle(message.id, value);
         return;
       }
       case "error": {
@@ -419,6 +471,15 @@ export class WorkerLink {
     }
   }
 
+  // Call `id` returned `value`.
+  #settle(id: number, value: unknown): void {
+    const call = this.#take(id);
+    if (call === undefined) return;
+    const future = call.future;
+    if (future !== null && !future.done()) future.setResult(value);
+    this.#callFinished();
+  }
+
   #take(id: number): PendingCall | undefined {
     const call = this.#calls.get(id);
     if (call !== undefined) this.#calls.delete(id);
@@ -440,7 +501,7 @@ export class WorkerLink {
     this.#calls.clear();
     for (const call of calls) {
       if (call.future === null || call.future.done()) continue;
-      const message = `${this.description} ${crashed} before ${call.label}() finished`;
+      const message = `${this.description} ${crashed} before ${labelOf(call.target)}() finished`;
       call.future.setException(new BrokenThreadError(message, cause === undefined ? undefined : { cause }));
     }
     if (!this.#isReady) {
@@ -451,8 +512,18 @@ export class WorkerLink {
   }
 
   #onExit(code: number): void {
-    // Replies sent just before the end are still in the port: they count.
+    // Replies sent just before the end are still in the ring and the port: they count, even past a gap a message
+    // lost in the worker's end would leave in the numbering.
     this.drain();
+    while (!this.#ended && (this.#ring.nextSeq() !== -1 || this.#held.length > 0)) {
+      const ringSeq = this.#ring.nextSeq();
+      this.#expected = ringSeq !== -1 && (this.#held.length === 0 || ringSeq < this.#held[0].seq)
+        ? ringSeq
+        : this.#held[0].seq;
+      this.#takeInOrder();
+    }
+    // Ends the wait on the ring's tail (nothing will write there any more).
+    Atomics.notify(this.#ring.words, ReplyRing.TAIL);
     if (!this.#stopped) {
       this.#breakCalls(
         this.#terminating ? "was terminated" : code === 0 ? "closed itself" : `exited with code ${code}`,

@@ -45,7 +45,7 @@ const STATE_NAMES = ["pending", "running", "cancelled", "finished", "finished"];
 export type ConcurrentDoneCallback<T> = (future: ConcurrentFuture<T>) => void;
 
 /**
- * @ignore What settles a ConcurrentFuture from another thread: the thread plumbing in threads.ts.
+ * @ignore What settles a ConcurrentFuture from another thread: the thread plumbing (loop_thread.ts, worker_pool.ts).
  */
 export interface _ConcurrentSource {
   /** Blocks this thread until `future` is done or `deadline` (a `performance.now()` time) has passed. */

@@ -25,7 +25,7 @@
 import { runningLoop } from "./_current.ts";
 import { describe } from "./_describe.ts";
 import { addLoopShutdownHook } from "./_loop_shutdown.ts";
-import { blockUntil, type CallTarget, checkTarget, labelOf, newBell, prepareArgs, WorkerLink } from "./_worker_link.ts";
+import { blockUntil, type CallTarget, checkTarget, newBell, prepareArgs, WorkerLink } from "./_worker_link.ts";
 import { type _ConcurrentSource, ConcurrentFuture } from "./concurrent_future.ts";
 import { EventLoop } from "./loop.ts";
 import type { CoroutineResult, RemoteCall, WorkerFn, WorkerFunction } from "./worker_module.ts";
@@ -276,7 +276,7 @@ export class LoopThread {
   callSoonThreadsafe<F extends WorkerFunction>(fn: WorkerFn<F>, ...args: Parameters<F>): ThreadHandle {
     checkTarget(fn, "callSoonThreadsafe");
     const link = this.#link;
-    const id = link.call("soon", fn, prepareArgs(args), null, labelOf(fn), "callSoonThreadsafe");
+    const id = link.call("soon", fn, prepareArgs(args), null, "callSoonThreadsafe");
     return new ThreadHandle(() => link.cancel(id));
   }
 
@@ -342,7 +342,7 @@ export class LoopThread {
   /** @ignore Runs a coroutine call there; `caller` is the function the user called, for messages. */
   _runCoroutine(target: CallTarget, args: readonly unknown[], caller: string): ConcurrentFuture<unknown> {
     const future = new ConcurrentFuture<unknown>();
-    const id = this.#link.call("coroutine", target, prepareArgs(args), future, labelOf(target), caller);
+    const id = this.#link.call("coroutine", target, prepareArgs(args), future, caller);
     future._setSource(new CallSource(this.#bell, this.#drain, this.#link, id));
     return future;
   }

@@ -77,9 +77,13 @@ class PoolJob implements _ConcurrentSource {
     readonly future: ConcurrentFuture<unknown>,
     readonly target: CallTarget,
     public prepared: PreparedArgs,
-    readonly label: string,
     readonly caller: string,
   ) {}
+
+  // For messages only: made when one is needed.
+  get label(): string {
+    return labelOf(this.target);
+  }
 
   waitUntilDone(future: ConcurrentFuture<unknown>, deadline: number): void {
     this.pool._block(() => future.done(), deadline);
@@ -261,7 +265,7 @@ export class WorkerPoolExecutor {
     if (this.#shutdown) throw new InvalidStateError(`Cannot ${caller}() on ${this}: it was shut down`);
     checkTarget(fn, caller);
     const future = new ConcurrentFuture<unknown>();
-    const job = new PoolJob(this, future, fn, prepareArgs(args), labelOf(fn), caller);
+    const job = new PoolJob(this, future, fn, prepareArgs(args), caller);
     future._setSource(job);
     const link = this.#takeWorker();
     if (link !== null) {
@@ -324,11 +328,10 @@ export class WorkerPoolExecutor {
       throw new RangeError(`Cannot map on ${this}: timeout must be a number of ms >= 0, received ${describe(timeout)}`);
     }
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
-    const label = labelOf(fn);
     const futures: ConcurrentFuture<CoroutineResult<R>>[] = [];
     for (const item of items) {
       const future = new ConcurrentFuture<CoroutineResult<R>>();
-      const job = new PoolJob(this, future as ConcurrentFuture<unknown>, fn, prepareArgs([item]), label, "map");
+      const job = new PoolJob(this, future as ConcurrentFuture<unknown>, fn, prepareArgs([item]), "map");
       future._setSource(job);
       futures.push(future);
       this.#overflow.push(job);
@@ -462,7 +465,7 @@ export class WorkerPoolExecutor {
   }
 
   #start(link: WorkerLink, job: PoolJob): void {
-    job.id = link.call("job", job.target, job.prepared, job.future, job.label, job.caller);
+    job.id = link.call("job", job.target, job.prepared, job.future, job.caller);
     job.link = link;
     job.future.setRunningOrNotifyCancel();
   }

@@ -25,7 +25,9 @@
 
 import { Worker as NodeWorker } from "node:worker_threads";
 import type { ConcurrentFuture } from "../concurrent_future.ts";
-import { LoopThread, workerModule, WorkerPoolExecutor } from "../threads.ts";
+import { LoopThread } from "../loop_thread.ts";
+import { workerModule } from "../worker_module.ts";
+import { WorkerPoolExecutor } from "../worker_pool.ts";
 import { ThreadQueue } from "../thread_queue.ts";
 import { option } from "./_options.ts";
 

@@ -9,7 +9,7 @@ import { countDrivenStep, runningLoop } from "./_current.ts";
 import { noRunningLoopError } from "./_no_running_loop.ts";
 import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
-import { isThenable } from "./_awaitable_like.ts";
+import { isThenable } from "./_coroutine_kind.ts";
 import type { Awaitable } from "./future.ts";
 import { sleep } from "./task.ts";
 

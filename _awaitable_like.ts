@@ -3,6 +3,7 @@
 // running behind it.
 
 import { currentOrNewLoop } from "./_current.ts";
+import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
 import { describe } from "./_describe.ts";
 import { Future, type Thenable } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
@@ -26,19 +27,6 @@ import type { Coroutine } from "./task.ts";
  * ```
  */
 export type AwaitableLike<T> = Future<T> | Coroutine<T> | Thenable<T>;
-
-/** Whether `value` is a generator object (a generator coroutine). */
-export function isGeneratorObject(value: unknown): value is Generator<unknown, unknown, unknown> {
-  return value !== null && typeof value === "object" &&
-    typeof (value as Generator).next === "function" && typeof (value as Generator).throw === "function" &&
-    typeof (value as Generator)[Symbol.iterator] === "function";
-}
-
-/** Whether `value` has a `then` method. */
-export function isThenable(value: unknown): value is Thenable<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
-    typeof (value as Thenable<unknown>).then === "function";
-}
 
 /** Whether `value` is something the combinators accept (see `AwaitableLike`). */
 export function isAwaitableLike(value: unknown): value is AwaitableLike<unknown> {

@@ -39,7 +39,7 @@
  */
 
 import { awaitable } from "./_awaitable.ts";
-import { isThenable } from "./_awaitable_like.ts";
+import { isThenable } from "./_coroutine_kind.ts";
 import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
 import type { Awaitable, Future } from "./future.ts";

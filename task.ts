@@ -41,7 +41,7 @@
 
 import { currentOrNewLoop, enterStep, runningLoop, steppingTask } from "./_current.ts";
 import { TASK_IN_CONTEXT, taskContext } from "./_task_context.ts";
-import { isGeneratorObject, isThenable } from "./_awaitable_like.ts";
+import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
 import { describe } from "./_describe.ts";
 import { noRunningLoopError } from "./_no_running_loop.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";

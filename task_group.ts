@@ -45,7 +45,7 @@
 
 import { describe } from "./_describe.ts";
 import { scoped } from "./_scope.ts";
-import { isGeneratorObject } from "./_awaitable_like.ts";
+import { isGeneratorObject } from "./_coroutine_kind.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import type { Awaitable, Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";

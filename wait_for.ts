@@ -30,7 +30,8 @@
 import { awaitable } from "./_awaitable.ts";
 import { taskContext } from "./_task_context.ts";
 import { currentOrNewLoop } from "./_current.ts";
-import { type AwaitableLike, checkAwaitable, checkTimeout, isGeneratorObject, isThenable } from "./_awaitable_like.ts";
+import { type AwaitableLike, checkAwaitable, checkTimeout } from "./_awaitable_like.ts";
+import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { type Awaitable, Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";

@@ -25,14 +25,12 @@
  */
 
 import { awaitable } from "./_awaitable.ts";
-import { type AwaitableLike, awaitablesOf, checkTimeout, loopOf } from "./_awaitable_like.ts";
+import { awaitablesOf, checkTimeout, loopOf } from "./_awaitable_like.ts";
 import { TimeoutError } from "./errors.ts";
 import type { Awaitable, Future } from "./future.ts";
 import type { TimerHandle } from "./handle.ts";
 import type { EventLoop } from "./loop.ts";
-import { ensureFuture } from "./task.ts";
-
-export type { AwaitableLike } from "./_awaitable_like.ts";
+import { type AwaitableLike, ensureFuture } from "./task.ts";
 
 /** Options of `asCompleted()`. */
 export interface AsCompletedOptions {

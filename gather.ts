@@ -25,13 +25,11 @@
 
 import { currentOrNewLoop } from "./_current.ts";
 import { describe } from "./_describe.ts";
-import { type AwaitableLike, checkAwaitable, isAwaitableLike, loopOf } from "./_awaitable_like.ts";
+import { checkAwaitable, isAwaitableLike, loopOf } from "./_awaitable_like.ts";
 import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
-import { ensureFuture } from "./task.ts";
-
-export type { AwaitableLike } from "./_awaitable_like.ts";
+import { type AwaitableLike, ensureFuture } from "./task.ts";
 
 /** Options of `gather(aws, options)`. */
 export interface GatherOptions {

@@ -25,11 +25,9 @@
  * @module
  */
 
-import { type AwaitableLike, checkAwaitable } from "./_awaitable_like.ts";
+import { checkAwaitable } from "./_awaitable_like.ts";
 import type { Future } from "./future.ts";
-import { ensureFuture } from "./task.ts";
-
-export type { AwaitableLike } from "./_awaitable_like.ts";
+import { type AwaitableLike, ensureFuture } from "./task.ts";
 
 /**
  * Waits for `aw` without letting a cancel through (Python's `asyncio.shield`): `await shield(work)` is

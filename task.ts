@@ -57,6 +57,24 @@ import type { TimerEntry } from "./_timer_heap.ts";
  */
 export type Coroutine<T> = Generator<unknown, T, unknown> | (() => PromiseLike<T>);
 
+/**
+ * Anything the combinators accept and turn into a Future with `ensureFuture`: a `Future` or `Task`, a coroutine (a
+ * generator object, or a function returning a promise), or any other awaitable (a promise, `sleep()`, a lock's
+ * `acquire()`).
+ *
+ * @typeParam T The type it resolves to.
+ *
+ * @example Three things a combinator accepts
+ * ```ts
+ * import { type AwaitableLike, sleep } from "./task.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const accepted: AwaitableLike<number>[] = [Promise.resolve(1), sleep(1, 2), async () => 3];
+ * assert.equal(accepted.length, 3);
+ * ```
+ */
+export type AwaitableLike<T> = Future<T> | Coroutine<T> | Thenable<T>;
+
 /** Options of `createTask()`. */
 export interface TaskOptions {
   /** The task's name (default `Task-<n>`). */

@@ -28,13 +28,11 @@
 import { awaitable } from "./_awaitable.ts";
 import { currentOrNewLoop } from "./_current.ts";
 import { describe } from "./_describe.ts";
-import { type AwaitableLike, awaitablesOf, checkTimeout, loopOf } from "./_awaitable_like.ts";
+import { awaitablesOf, checkTimeout, loopOf } from "./_awaitable_like.ts";
 import type { Awaitable, Future } from "./future.ts";
 import type { TimerHandle } from "./handle.ts";
 import type { EventLoop } from "./loop.ts";
-import { ensureFuture } from "./task.ts";
-
-export type { AwaitableLike } from "./_awaitable_like.ts";
+import { type AwaitableLike, ensureFuture } from "./task.ts";
 
 /**
  * `wait()` returns as soon as any awaitable is done or cancelled.

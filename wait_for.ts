@@ -30,14 +30,12 @@
 import { awaitable } from "./_awaitable.ts";
 import { taskContext } from "./_task_context.ts";
 import { currentOrNewLoop } from "./_current.ts";
-import { type AwaitableLike, checkAwaitable, checkTimeout } from "./_awaitable_like.ts";
+import { checkAwaitable, checkTimeout } from "./_awaitable_like.ts";
 import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { type Awaitable, Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
-import { currentTask, ensureFuture, type Task } from "./task.ts";
-
-export type { AwaitableLike } from "./_awaitable_like.ts";
+import { type AwaitableLike, currentTask, ensureFuture, type Task } from "./task.ts";
 
 /**
  * Waits for `aw` to finish, at most `timeoutMs` (Python 3.12's `asyncio.wait_for`, which is

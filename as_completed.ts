@@ -5,7 +5,7 @@
  * ```ts
  * import { asCompleted } from "./as_completed.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -64,7 +64,8 @@ export interface AsCompleted<T> extends Iterable<Awaitable<T>>, AsyncIterable<Co
  * ```ts
  * import { asCompleted, type CompletedFuture } from "./as_completed.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { createTask } from "./task.ts";
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();
@@ -98,7 +99,7 @@ export type CompletedFuture<T> = Omit<Future<T>, "then">;
  * ```ts
  * import { asCompleted } from "./as_completed.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *

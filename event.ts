@@ -5,7 +5,7 @@
  * ```ts
  * import { Event } from "./event.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -129,7 +129,7 @@ export class Event {
    * ```ts
    * import { Event } from "./event.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
    *

@@ -5,7 +5,7 @@
  * ```ts
  * import { gather } from "./gather.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -89,7 +89,7 @@ export type ResultOf<A> = A extends Future<infer R> ? R
  * ```ts
  * import { gather } from "./gather.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -128,7 +128,7 @@ export function gather<T extends readonly AwaitableLike<unknown>[]>(...aws: T): 
  * ```ts
  * import { gather } from "./gather.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();

@@ -561,7 +561,7 @@ function checkMaxsize(kind: string, options: QueueOptions | undefined): number {
  * ```ts
  * import { Queue } from "./queue.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -836,7 +836,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```ts
    * import { Queue } from "./queue.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
    *

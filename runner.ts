@@ -9,7 +9,7 @@
  * @example
  * ```ts
  * import { run } from "./runner.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import assert from "node:assert/strict";
  *
  * const result = await run(async () => {
@@ -186,7 +186,7 @@ export class Runner {
    * @example
    * ```ts
    * import { Runner } from "./runner.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import assert from "node:assert/strict";
    *
    * const runner = new Runner();
@@ -274,7 +274,7 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
  * @example
  * ```ts
  * import { run } from "./runner.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(await run(async () => await sleep(1, "hello")), "hello");

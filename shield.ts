@@ -6,7 +6,8 @@
  * import { shield } from "./shield.ts";
  * import { CancelledError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { createTask } from "./task.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -45,7 +46,8 @@ import { type AwaitableLike, ensureFuture } from "./task.ts";
  * ```ts
  * import { shield } from "./shield.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { createTask } from "./task.ts";
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();

@@ -1,6 +1,6 @@
 /**
  * `Task`: a Future that runs a coroutine, with real cancellation (Python's `asyncio.Task`), and the functions
- * around it: `createTask`, `ensureFuture`, `currentTask`, `allTasks`, `sleep`.
+ * around it: `createTask`, `ensureFuture`, `currentTask`, `allTasks`; `sleep` lives in sleep.ts.
  *
  * A coroutine is either a generator object (`function*` delegating with `yield*`) or a function returning a
  * promise (`() => work(x)`), which the task calls on its first step. `task.cancel()` raises `CancelledError`
@@ -16,7 +16,7 @@
  * ```ts
  * import { CancelledError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -43,11 +43,13 @@ import { currentOrNewLoop, enterStep, runningLoop, steppingTask } from "./_curre
 import { TASK_IN_CONTEXT, taskContext } from "./_task_context.ts";
 import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
 import { describe } from "./_describe.ts";
-import { noRunningLoopError } from "./_no_running_loop.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
-import { type Awaitable, Future, type FutureState, type Thenable, wrapFuture } from "./future.ts";
+import { Future, type FutureState, type Thenable, wrapFuture } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
-import type { TimerEntry } from "./_timer_heap.ts";
+
+// `import { sleep } from "./task.ts"` stays valid (the agreed surface lists sleep with the task functions, and the
+// `./task` subpath had it); sleep.ts is where it is defined.
+export { sleep } from "./sleep.ts";
 
 /**
  * What a task runs: a generator object (from a `function*` that awaits with `yield*`), or a function returning a
@@ -66,7 +68,8 @@ export type Coroutine<T> = Generator<unknown, T, unknown> | (() => PromiseLike<T
  *
  * @example Three things a combinator accepts
  * ```ts
- * import { type AwaitableLike, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import type { AwaitableLike } from "./task.ts";
  * import assert from "node:assert/strict";
  *
  * const accepted: AwaitableLike<number>[] = [Promise.resolve(1), sleep(1, 2), async () => 3];
@@ -87,8 +90,6 @@ export interface TaskOptions {
 const YIELD = Symbol("yield");
 // Marks "no error to throw into the coroutine" (undefined is a valid thing to throw).
 const NO_ERROR = Symbol("no error");
-// A generator step's result for a bare yield; shared, since nobody mutates it.
-const YIELDED_NOTHING: IteratorResult<undefined, never> = Object.freeze({ value: undefined, done: false });
 
 // Bits of `Task.#flags`.
 const GENERATOR = 1; // the coroutine is a generator object (else a function returning a promise)
@@ -123,7 +124,7 @@ let nextTaskNumber = 1;
  * @example States of a task
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();
@@ -331,7 +332,7 @@ export class Task<T = unknown> extends Future<T> {
    * ```ts
    * import { CancelledError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import assert from "node:assert/strict";
    *
    * const loop = newEventLoop();
@@ -1060,7 +1061,8 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
  * @example
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { allTasks, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { allTasks } from "./task.ts";
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();
@@ -1075,152 +1077,4 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   const target = loop ?? runningLoop;
   if (target === null) throw new InvalidStateError("Cannot list tasks: no running event loop and none given");
   return new Set(target._pendingTasks());
-}
-
-// ---- sleep ------------------------------------------------------------------------------------------------
-
-/**
- * A sleep's future, which is also its own timer in the loop's heap: one object per sleep. Cancelling it leaves a
- * dead entry that the heap drops lazily (and counts towards a clean-up, as a cancelled TimerHandle does).
- */
-class SleepFuture<T> extends Future<T> implements TimerEntry {
-  _scheduled = false;
-  #value: T;
-  constructor(loop: EventLoop, ms: number, value: T) {
-    super({ loop });
-    this.#value = value;
-    loop._addTimer(this, loop.time() + ms);
-  }
-  override cancel(message?: string): boolean {
-    const cancelled = super.cancel(message);
-    if (cancelled && this._scheduled) this.getLoop()._timerCancelled();
-    return cancelled;
-  }
-  _isCancelled(): boolean {
-    return this.done();
-  }
-  _fire(): void {
-    if (!this.done()) this._resolve(this.#value);
-  }
-}
-
-// `sleep(ms > 0)`: lazy, as a Python coroutine — the timer starts on the loop of whoever first awaits it, so
-// `loop.runUntilComplete(sleep(10))` sleeps on `loop` even though `sleep` was called before it ran.
-class Sleep<T> implements Awaitable<T> {
-  #ms: number;
-  #value: T;
-  #future: SleepFuture<T> | null = null;
-  constructor(ms: number, value: T) {
-    this.#ms = ms;
-    this.#value = value;
-  }
-  // deno-lint-ignore no-explicit-any
-  then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
-    const task = taskContext.getStore();
-    // A cancel already pending is raised without starting a timer nobody would wait for.
-    if (
-      task !== undefined && typeof onFulfilled === "function" &&
-      task._awaitSleepWithPendingCancel(onFulfilled as (value: unknown) => void)
-    ) return;
-    const loop = task?.getLoop() ?? runningLoop;
-    if (loop === null) {
-      // Top-level code with no loop running: no timer would ever fire.
-      if (typeof onRejected === "function") onRejected(noRunningLoopError(`sleep(${this.#ms})`));
-      return;
-    }
-    (this.#future ??= new SleepFuture(loop, this.#ms, this.#value)).then(onFulfilled, onRejected);
-  }
-  [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    const loop = steppingTask?.getLoop() ?? runningLoop;
-    if (loop === null) throw noRunningLoopError(`sleep(${this.#ms})`);
-    return (this.#future ??= new SleepFuture(loop, this.#ms, this.#value))[Symbol.iterator]();
-  }
-}
-
-// `sleep(0)`: one pass through the ready queue (CPython's bare `yield`), never a host timer.
-class YieldOnce<T> implements Awaitable<T> {
-  #value: T;
-  constructor(value: T) {
-    this.#value = value;
-  }
-  // deno-lint-ignore no-explicit-any
-  then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
-    const task = taskContext.getStore();
-    if (
-      task !== undefined && typeof onFulfilled === "function" && typeof onRejected === "function" &&
-      task._awaitYield(onFulfilled as (value: unknown) => void, onRejected, this.#value)
-    ) return;
-    const value = this.#value;
-    const loop = runningLoop;
-    if (typeof onFulfilled !== "function") return;
-    if (loop !== null) loop.callSoon(onFulfilled, value);
-    else queueMicrotask(() => onFulfilled(value));
-  }
-  [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    return new YieldOnceIterator(this.#value);
-  }
-}
-
-class YieldOnceIterator<T> implements Iterator<unknown, T, unknown> {
-  #value: T;
-  #yielded = false;
-  constructor(value: T) {
-    this.#value = value;
-  }
-  next(): IteratorResult<unknown, T> {
-    if (this.#yielded) return { value: this.#value, done: true };
-    this.#yielded = true;
-    return YIELDED_NOTHING;
-  }
-  throw(error: unknown): IteratorResult<unknown, T> {
-    throw error;
-  }
-  return(value: T): IteratorResult<unknown, T> {
-    return { value, done: true };
-  }
-}
-
-const YIELD_NOTHING = new YieldOnce<undefined>(undefined);
-
-/**
- * Suspends the current coroutine for `ms` milliseconds, then resumes it with `result` (Python's `asyncio.sleep`).
- * Works in both coroutine kinds: `await sleep(ms)` and `yield* sleep(ms)`. `sleep(0)` (or any delay ≤ 0) yields
- * once through the ready queue and never uses a host timer, so other tasks run. Like CPython's coroutine, the sleep
- * is lazy: its timer starts when it is first awaited, on the awaiting task's loop, so
- * `loop.runUntilComplete(sleep(10))` sleeps on `loop`, and a sleep never awaited starts nothing. Cancelling the
- * awaiting task cancels its timer.
- *
- * @typeParam T The type of `result`.
- * @param ms How long to sleep, in ms; ≤ 0 means one pass through the loop; `Infinity` sleeps until cancelled.
- * @param result The value the sleep resolves to.
- * @returns An awaitable of `result`.
- * @throws {TypeError} If `ms` is not a number.
- * @throws {RangeError} If `ms` is NaN.
- *
- * @example Sleeping in both kinds of coroutine
- * ```ts
- * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
- * import { VirtualClock } from "./virtual_clock.ts";
- * import assert from "node:assert/strict";
- *
- * const loop = newEventLoop({ clock: new VirtualClock() });
- * const fromAsync = await loop.runUntilComplete(async () => await sleep(100, "async"));
- * const fromGenerator = await loop.runUntilComplete(function* () {
- *   return yield* sleep(100, "generator");
- * }());
- * assert.deepEqual([fromAsync, fromGenerator, loop.time()], ["async", "generator", 200]);
- * loop.close();
- * ```
- */
-export function sleep<T = undefined>(ms: number, result?: T): Awaitable<T> {
-  if (typeof ms !== "number") {
-    throw new TypeError(`Cannot sleep(): the delay must be a number of ms, received ${describe(ms)}`);
-  }
-  // Lazy, as CPython's `asyncio.sleep()` coroutine: the timer starts when the sleep is awaited, so a sleep handed
-  // to `ensureFuture()` runs in a task of its own (one loop iteration later, as in CPython) and one never awaited
-  // starts nothing.
-  if (ms > 0) return new Sleep(ms, result as T);
-  if (Number.isNaN(ms)) throw new RangeError("Cannot sleep(): the delay must be a number of ms, received NaN");
-  return result === undefined ? YIELD_NOTHING as YieldOnce<T> : new YieldOnce(result as T);
 }

@@ -11,7 +11,7 @@
  * @example Run children together; one failure stops the rest
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { taskGroup } from "./task_group.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
@@ -88,7 +88,7 @@ let exitGroup: (group: TaskGroup, failed: boolean, error: unknown) => Generator<
  * @example
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { TaskGroup, taskGroup } from "./task_group.ts";
  * import assert from "node:assert/strict";
  *
@@ -340,7 +340,7 @@ function closeCoroutine(coro: unknown): void {
  * @example Both kinds of coroutine
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { taskGroup } from "./task_group.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";

@@ -12,7 +12,7 @@
  * ```ts
  * import { TimeoutError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { timeout } from "./timeouts.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
@@ -75,7 +75,7 @@ let expire: (scope: Timeout) => void;
  * @example Move the deadline from inside the body
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { timeout } from "./timeouts.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
@@ -158,7 +158,7 @@ export class Timeout {
    * @example Remove the deadline
    * ```ts
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import { timeout } from "./timeouts.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
@@ -200,7 +200,7 @@ export class Timeout {
    * ```ts
    * import { TimeoutError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import { type Timeout, timeout } from "./timeouts.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
@@ -333,7 +333,7 @@ function enterScope(scope: Timeout, task: Task<unknown> | null): Timeout {
  * ```ts
  * import { TimeoutError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { timeout } from "./timeouts.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
@@ -382,7 +382,7 @@ export function timeout<T>(ms: number | null, body: TimeoutBody<T>): Awaitable<T
  * ```ts
  * import { TimeoutError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { timeoutAt } from "./timeouts.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";

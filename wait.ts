@@ -6,7 +6,8 @@
  * ```ts
  * import { FIRST_COMPLETED, wait } from "./wait.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { createTask } from "./task.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -131,7 +132,8 @@ export interface WaitResult<T> {
  * ```ts
  * import { wait } from "./wait.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { createTask } from "./task.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *

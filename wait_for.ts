@@ -7,7 +7,7 @@
  * import { waitFor } from "./wait_for.ts";
  * import { TimeoutError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -69,7 +69,7 @@ import { type AwaitableLike, currentTask, ensureFuture, type Task } from "./task
  * ```ts
  * import { waitFor } from "./wait_for.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { asCompleted, type CompletedFuture } from "../as_completed.ts";
 import { CancelledError, TimeoutError } from "../errors.ts";
 import { type EventLoop, newEventLoop } from "../loop.ts";
-import { createTask, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { createTask, type Task } from "../task.ts";
 import { VirtualClock } from "../virtual_clock.ts";
 
 async function inVirtualTime<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { Barrier, BrokenBarrierError } from "../barrier.ts";
 import { CancelledError } from "../errors.ts";
 import type { EventLoop } from "../loop.ts";
-import { type Coroutine, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import type { Coroutine, Task } from "../task.ts";
 import { type Kind, KINDS, virtualLoop } from "./_kinds.ts";
 
 function coroutine<T>(

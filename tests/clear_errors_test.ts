@@ -15,7 +15,8 @@
 import assert from "node:assert/strict";
 import { asCompleted } from "../as_completed.ts";
 import { Future } from "../future.ts";
-import { ensureFuture, sleep } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { ensureFuture } from "../task.ts";
 import { gather } from "../gather.ts";
 import type { EventLoop } from "../loop.ts";
 import { LifoQueue, PriorityQueue, Queue } from "../queue.ts";

@@ -10,7 +10,8 @@ import { Condition } from "../condition.ts";
 import { InvalidStateError } from "../errors.ts";
 import { Lock } from "../lock.ts";
 import type { EventLoop } from "../loop.ts";
-import { type Coroutine, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import type { Coroutine, Task } from "../task.ts";
 import { type Kind, KINDS, virtualLoop } from "./_kinds.ts";
 
 function coroutine<T>(

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError } from "../errors.ts";
 import { Event } from "../event.ts";
 import type { EventLoop } from "../loop.ts";
-import { type Coroutine, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import type { Coroutine, Task } from "../task.ts";
 import { type Kind, KINDS, virtualLoop } from "./_kinds.ts";
 
 function coroutine<T>(

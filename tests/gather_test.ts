@@ -3,7 +3,8 @@ import { gather } from "../gather.ts";
 import { CancelledError } from "../errors.ts";
 import type { Future } from "../future.ts";
 import { type EventLoop, newEventLoop } from "../loop.ts";
-import { allTasks, createTask, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { allTasks, createTask, type Task } from "../task.ts";
 import { VirtualClock } from "../virtual_clock.ts";
 
 async function inVirtualTime<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError } from "../errors.ts";
 import { Lock } from "../lock.ts";
 import type { EventLoop } from "../loop.ts";
-import { sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import type { Task } from "../task.ts";
 import { coroutine, type Kind, KINDS, virtualLoop } from "./_kinds.ts";
 
 /** A task that arrives after `arriveMs`, holds the lock for `holdMs` (logging its name), and releases it. */

@@ -16,7 +16,8 @@ import {
   setEventLoop,
   TimerHandle,
 } from "../loop.ts";
-import { sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import type { Task } from "../task.ts";
 import { VirtualClock } from "../virtual_clock.ts";
 
 function virtualLoop(start = 0): EventLoop {

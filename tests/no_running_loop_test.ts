@@ -21,7 +21,7 @@ import { Lock } from "../lock.ts";
 import { Queue } from "../queue.ts";
 import { Semaphore } from "../semaphore.ts";
 import { shield } from "../shield.ts";
-import { sleep } from "../task.ts";
+import { sleep } from "../sleep.ts";
 import { taskGroup } from "../task_group.ts";
 import { timeout } from "../timeouts.ts";
 import { wait } from "../wait.ts";

@@ -22,7 +22,8 @@
 
 import assert from "node:assert/strict";
 import { Queue } from "../queue.ts";
-import { sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import type { Task } from "../task.ts";
 import { coroutine, KINDS, virtualLoop } from "./_kinds.ts";
 
 for (const kind of KINDS) {

@@ -3,7 +3,8 @@ import { shield } from "../shield.ts";
 import { CancelledError } from "../errors.ts";
 import type { Future } from "../future.ts";
 import { type EventLoop, newEventLoop } from "../loop.ts";
-import { createTask, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { createTask, type Task } from "../task.ts";
 import { VirtualClock } from "../virtual_clock.ts";
 
 async function inVirtualTime<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {

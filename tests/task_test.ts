@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError } from "../errors.ts";
 import type { Future } from "../future.ts";
 import { type EventLoop, newEventLoop } from "../loop.ts";
-import { allTasks, type Coroutine, createTask, currentTask, ensureFuture, sleep, Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { allTasks, type Coroutine, createTask, currentTask, ensureFuture, Task } from "../task.ts";
 import { VirtualClock } from "../virtual_clock.ts";
 import { coroutine, type Kind, KINDS, virtualLoop } from "./_kinds.ts";
 

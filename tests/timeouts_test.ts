@@ -10,7 +10,8 @@
 import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError, TimeoutError } from "../errors.ts";
 import type { EventLoop } from "../loop.ts";
-import { currentTask, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { currentTask, type Task } from "../task.ts";
 import { Timeout, timeout, timeoutAt } from "../timeouts.ts";
 import { coroutine, KINDS, virtualLoop } from "./_kinds.ts";
 

@@ -41,7 +41,17 @@
 
 import { currentOrNewLoop, enterStep, runningLoop, steppingTask } from "./_current.ts";
 import { TASK_IN_CONTEXT, taskContext } from "./_task_context.ts";
+import { NO_ERROR, TaskExtras } from "./_task_extras.ts";
 import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
+import {
+  awaitProblem,
+  badYieldError,
+  checkCoroutine,
+  checkTaskName,
+  markFinished,
+  notAPromiseError,
+  runningElsewhereError,
+} from "./_task_checks.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import { Future, type FutureState, type Thenable, wrapFuture } from "./future.ts";
@@ -88,31 +98,11 @@ export interface TaskOptions {
 
 // What a task waits on besides a Future: one pass through the ready queue (`sleep(0)`, a bare `yield`).
 const YIELD = Symbol("yield");
-// Marks "no error to throw into the coroutine" (undefined is a valid thing to throw).
-const NO_ERROR = Symbol("no error");
 
 // Bits of `Task.#flags`.
 const GENERATOR = 1; // the coroutine is a generator object (else a function returning a promise)
 const STARTED = 2; // the first step ran
 const MUST_CANCEL = 4; // a cancel waits to be thrown into the coroutine at its next step or await
-
-// What only some tasks need: cancelled ones, named-by-signal ones, debugged ones, `Promise.all` awaiters.
-class TaskExtras {
-  cancelMessage: string | undefined = undefined;
-  cancelRequests = 0;
-  abortController: AbortController | null = null;
-  stack: string | null = null;
-  // An error a generator must receive at its next step (it yielded something that cannot be awaited).
-  stepError: unknown = NO_ERROR;
-  // Futures awaited besides the waiter, as in `await Promise.all([a, b])`: a cancel reaches them too.
-  otherWaiters: Set<Future<unknown>> | null = null;
-  // What `sleep(0, value)` resumes the task with.
-  yieldValue: unknown = undefined;
-  // Called as soon as the task ends, before its done-callbacks are even scheduled (see `_onFinished`).
-  finishedHook: (() => void) | null = null;
-  // The user's AsyncLocalStorage values when the task was created, which it runs in (see `_task_context.ts`).
-  context: unknown = undefined;
-}
 
 let nextTaskNumber = 1;
 
@@ -176,24 +166,10 @@ export class Task<T = unknown> extends Future<T> {
   constructor(coro: Coroutine<T>, options?: TaskOptions) {
     const loop = options?.loop ?? currentOrNewLoop();
     super({ loop });
-    if (typeof coro === "function") {
-      this.#flags = 0;
-    } else if (isGeneratorObject(coro)) {
-      if (FINISHED_COROUTINE in coro) {
-        throw new InvalidStateError(
-          "Cannot reuse an already awaited coroutine: this generator object already ran to its end in a task; " +
-            "call its generator function again for a new one",
-        );
-      }
-      this.#flags = GENERATOR;
-    } else {
-      throw new TypeError(notACoroutineMessage(coro));
-    }
+    this.#flags = checkCoroutine(coro) ? GENERATOR : 0;
     this.#coro = coro;
     const name = options?.name;
-    if (name !== undefined && typeof name !== "string") {
-      throw new TypeError(`Cannot name a task ${describe(name)}: expected a string`);
-    }
+    checkTaskName(name);
     this.#name = name ?? nextTaskNumber++;
     const context = taskContext.capture();
     if (context !== undefined) Task.#extrasOrNew(this).context = context;
@@ -310,14 +286,7 @@ export class Task<T = unknown> extends Future<T> {
    */
   get signal(): AbortSignal {
     // Made on first use: most tasks never need one, and an AbortController per task would be on the hot path.
-    const extras = Task.#extrasOrNew(this);
-    if (extras.abortController === null) {
-      extras.abortController = new AbortController();
-      if (extras.cancelRequests > 0 || this.cancelled()) {
-        extras.abortController.abort(new CancelledError(extras.cancelMessage));
-      }
-    }
-    return extras.abortController.signal;
+    return Task.#extrasOrNew(this).signal(this.cancelled());
   }
 
   /**
@@ -346,17 +315,9 @@ export class Task<T = unknown> extends Future<T> {
     if (this.done()) return false;
     if (message !== undefined && typeof message !== "string") message = String(message);
     const extras = Task.#extrasOrNew(this);
-    extras.cancelRequests++;
-    if (extras.abortController !== null && !extras.abortController.signal.aborted) {
-      extras.abortController.abort(new CancelledError(message));
-    }
-    const others = extras.otherWaiters;
-    if (others !== null) {
-      extras.otherWaiters = null;
-      let reached = false;
-      for (const other of others) reached = other.cancel(message) || reached;
-      if (reached && (this.#waiter === null || this.#waiter === YIELD)) return true;
-    }
+    // A future awaited besides the waiter (`Promise.all`) that the cancel reached wakes the task, unless the waiter
+    // does.
+    if (extras.requestCancel(message) && (this.#waiter === null || this.#waiter === YIELD)) return true;
     const waiter = this.#waiter;
     if (waiter !== null && waiter !== YIELD && waiter.cancel(message)) {
       // The waiter's done-callback wakes the task with the CancelledError.
@@ -440,9 +401,8 @@ export class Task<T = unknown> extends Future<T> {
    * ```
    */
   getStack(): string[] {
-    const stack = this.#extras?.stack ?? null;
-    if (stack === null || this.done()) return [];
-    return stack.split("\n").slice(1).map((line) => line.trim()).filter((line) => line.startsWith("at "));
+    const extras = this.#extras;
+    return extras === null || this.done() ? [] : extras.stackFrames();
   }
 
   /**
@@ -571,13 +531,7 @@ export class Task<T = unknown> extends Future<T> {
     } else if (firstStep && Task.#awaitedByAnother(self, result.value) !== null) {
       // Its first step resumed a generator that another task is running (suspended in it): CPython's
       // "coroutine is being awaited already". The other task keeps it; this one ends.
-      const other = Task.#awaitedByAnother(self, result.value);
-      Task.#finishWithError(
-        self,
-        new InvalidStateError(
-          `Cannot run a coroutine in two tasks: this generator object is being awaited already by ${other}`,
-        ),
-      );
+      Task.#finishWithError(self, runningElsewhereError(Task.#awaitedByAnother(self, result.value)!));
     } else {
       Task.#handleYield(self, result.value);
     }
@@ -601,7 +555,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     if (yielded instanceof Future) {
-      const problem = Task.#checkAwaitable(self, yielded);
+      const problem = awaitProblem(self as Task<unknown>, yielded);
       if (problem !== null) {
         Task.#extrasOrNew(self).stepError = problem;
         self.getLoop()._schedule(stepTask, self);
@@ -614,9 +568,7 @@ export class Task<T = unknown> extends Future<T> {
       }
       return;
     }
-    Task.#extrasOrNew(self).stepError = new TypeError(
-      `${self} got bad yield: ${describe(yielded)}; delegate with yield* to a Future, Task or sleep()`,
-    );
+    Task.#extrasOrNew(self).stepError = badYieldError(self as Task<unknown>, yielded);
     self.getLoop()._schedule(stepTask, self);
   }
 
@@ -647,13 +599,7 @@ export class Task<T = unknown> extends Future<T> {
     } else if (isThenable(promise)) {
       Promise.resolve(promise).then(asyncFunctionReturned, asyncFunctionThrew);
     } else {
-      Task.#finishWithError(
-        this,
-        new TypeError(
-          `${this} expected its function to return a promise, received ${describe(promise)}; ` +
-            `use an async function`,
-        ),
-      );
+      Task.#finishWithError(this, notAPromiseError(this as Task<unknown>, promise));
     }
   }
 
@@ -668,7 +614,7 @@ export class Task<T = unknown> extends Future<T> {
     reject: (reason: unknown) => void,
   ): boolean {
     if ((this.#flags & GENERATOR) !== 0 || this.#waiter !== null || this.done()) return false;
-    const problem = Task.#checkAwaitable(this, future);
+    const problem = awaitProblem(this as Task<unknown>, future);
     if (problem !== null) {
       reject(problem);
       return true;
@@ -698,7 +644,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     this.#waiter = future;
     this.#resolveAwait = resolve;
-    if (this.getLoop().getDebug()) Task.#extrasOrNew(this).stack = captureStack();
+    if (this.getLoop().getDebug()) Task.#extrasOrNew(this).recordStack();
     future._addCallback(wakeAsyncFunction, this);
     return true;
   }
@@ -713,17 +659,13 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @ignore Notes a future the task awaits besides its waiter (see `Future.then`). */
   _alsoWaitOn(future: Future<unknown>): void {
-    const extras = Task.#extrasOrNew(this);
-    const others = extras.otherWaiters ??= new Set();
-    others.add(future);
+    Task.#extrasOrNew(this).alsoWaitOn(future);
     future._addCallback(forgetOtherWaiter, this);
   }
 
   /** @ignore The future is done: a cancel need not reach it any more. */
   _forgetOtherWaiter(): void {
-    const others = this.#extras?.otherWaiters ?? null;
-    if (others === null) return;
-    for (const other of others) if (other.done()) others.delete(other);
+    this.#extras?.forgetDoneWaiters();
   }
 
   /**
@@ -796,14 +738,6 @@ export class Task<T = unknown> extends Future<T> {
     if (!this.done()) Task.#finishWithError(this, error);
   }
 
-  static #checkAwaitable<T>(self: Task<T>, future: Future<unknown>): TypeError | null {
-    if (future === self) return new TypeError(`${self} cannot await itself`);
-    if (future.getLoop() !== self.getLoop()) {
-      return new TypeError(`${self} got ${future} attached to a different loop (${future.getLoop()})`);
-    }
-    return null;
-  }
-
   static #finishWithValue<T>(self: Task<T>, value: T): void {
     self.getLoop()._unregisterTask(self as Task<unknown>);
     try {
@@ -853,30 +787,8 @@ export class Task<T = unknown> extends Future<T> {
 
   static #takeYieldValue<T>(self: Task<T>): unknown {
     const extras = self.#extras;
-    if (extras === null) return undefined;
-    const value = extras.yieldValue;
-    extras.yieldValue = undefined;
-    return value;
+    return extras === null ? undefined : extras.takeYieldValue();
   }
-}
-
-// The stack at an await, deep enough to reach the async function's frames below the loop's own (a microtask
-// checkpoint adds several).
-function captureStack(): string | null {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 50;
-  const stack = new Error().stack ?? null;
-  Error.stackTraceLimit = limit;
-  return stack;
-}
-
-// Marks a generator object that a task ran to its end, so that a second task given it refuses it (CPython's
-// "cannot reuse already awaited coroutine") instead of finishing at once with `undefined`. Only finished
-// generators carry the mark: a parked task costs nothing more.
-const FINISHED_COROUTINE = Symbol("asyncio.finishedCoroutine");
-
-function markFinished(generator: Generator<unknown, unknown, unknown>): void {
-  (generator as unknown as Record<symbol, boolean>)[FINISHED_COROUTINE] = true;
 }
 
 function stepTask(task: Task<unknown>): void {
@@ -912,23 +824,6 @@ function asyncFunctionReturned(value: unknown): void {
 
 function asyncFunctionThrew(error: unknown): void {
   taskContext.getStore()!._asyncFunctionThrew(error);
-}
-
-function notACoroutineMessage(value: unknown): string {
-  if (value instanceof Future) {
-    return `A coroutine was expected, received ${value}; a Future is already scheduled: await it, or use ensureFuture()`;
-  }
-  if (value !== null && typeof value === "object" && Symbol.iterator in value) {
-    return `A coroutine was expected, received ${describe(value)}, an awaitable; await it inside a coroutine, ` +
-      `or wrap it in a task with ensureFuture()`;
-  }
-  if (isThenable(value)) {
-    return `A coroutine was expected, received ${describe(value)}, which is already running and cannot be ` +
-      `cancelled; pass a function instead: createTask(() => work(args))`;
-  }
-  return `A coroutine was expected (a generator object, or a function returning a promise), received ${
-    describe(value)
-  }`;
 }
 
 /**

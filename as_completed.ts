@@ -60,7 +60,7 @@ export interface AsCompleted<T> extends Iterable<Awaitable<T>>, AsyncIterable<Co
  *
  * @typeParam T The result type.
  *
- * @example
+ * @example A finished Future handed over by for-await
  * ```ts
  * import { asCompleted, type CompletedFuture } from "./as_completed.ts";
  * import { newEventLoop } from "./loop.ts";

@@ -63,7 +63,7 @@ export class Event {
    *
    * @returns True between `set()` and `clear()`.
    *
-   * @example
+   * @example Set or not
    * ```ts
    * import { Event } from "./event.ts";
    * import assert from "node:assert/strict";
@@ -81,7 +81,7 @@ export class Event {
   /**
    * Sets the flag and wakes every task waiting for it; until `clear()`, `wait()` returns at once.
    *
-   * @example
+   * @example A set event's wait() finishes at once
    * ```ts
    * import { Event } from "./event.ts";
    * import assert from "node:assert/strict";
@@ -101,7 +101,7 @@ export class Event {
    * Clears the flag: later `wait()` calls wait for the next `set()`. Tasks already woken by a `set()` still return
    * from their `wait()`.
    *
-   * @example
+   * @example Clear a set event
    * ```ts
    * import { Event } from "./event.ts";
    * import assert from "node:assert/strict";
@@ -125,7 +125,7 @@ export class Event {
    * @throws {InvalidStateError} When awaited, if it must wait and no event loop is running, or the event already
    * made tasks of another loop wait.
    *
-   * @example
+   * @example A task waits until the event is set
    * ```ts
    * import { Event } from "./event.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -154,7 +154,7 @@ export class Event {
    *
    * @returns The description.
    *
-   * @example
+   * @example Unset, then set
    * ```ts
    * import { Event } from "./event.ts";
    * import assert from "node:assert/strict";

@@ -134,7 +134,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @returns The future's event loop.
    *
-   * @example
+   * @example The loop a future belongs to
    * ```ts
    * import { Future } from "./future.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -154,7 +154,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @returns True once the future left the pending state.
    *
-   * @example
+   * @example Done once it has a result
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -176,7 +176,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @returns True if `cancel()` ended it.
    *
-   * @example
+   * @example Cancelled after cancel()
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -196,7 +196,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * The state of the future: `"pending"`, `"done"` or `"cancelled"` (a task also reports `"running"` once its
    * coroutine has started).
    *
-   * @example
+   * @example Pending, then cancelled
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -221,7 +221,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @throws {CancelledError} If it was cancelled.
    * @throws The exception given to `setException`, if it failed.
    *
-   * @example
+   * @example No result until one is set
    * ```ts
    * import { InvalidStateError } from "./future.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -253,7 +253,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @throws {InvalidStateError} If the future is still pending.
    * @throws {CancelledError} If it was cancelled.
    *
-   * @example
+   * @example The exception a future failed with
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -282,7 +282,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @param value The result.
    * @throws {InvalidStateError} If the future is already done.
    *
-   * @example
+   * @example A result can be set once
    * ```ts
    * import { InvalidStateError } from "./future.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -311,7 +311,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @throws {InvalidStateError} If the future is already done.
    * @throws {TypeError} If the exception is `undefined` or a `CancelledError`.
    *
-   * @example
+   * @example result() throws the exception set
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -342,7 +342,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @param message The message of the `CancelledError` that awaiting the future will raise.
    * @returns False if the future was already done, true otherwise.
    *
-   * @example
+   * @example Cancel with a message, once
    * ```ts
    * import { CancelledError } from "./future.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -369,7 +369,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @param callback Called with the future.
    * @throws {TypeError} If `callback` is not a function.
    *
-   * @example
+   * @example Done-callbacks run in registration order
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -398,7 +398,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @param callback The callback given to `addDoneCallback`.
    * @returns How many registrations were removed.
    *
-   * @example
+   * @example Remove every registration of a callback
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -498,7 +498,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @returns An iterator that yields the future while it is pending and returns its result.
    *
-   * @example
+   * @example Wait on a future with yield* in a generator coroutine
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -522,7 +522,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @returns The description.
    *
-   * @example
+   * @example Pending, then finished
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -705,7 +705,7 @@ class FutureIterator<T> implements Iterator<unknown, T, unknown> {
  * @param value Anything.
  * @returns True for futures and tasks.
  *
- * @example
+ * @example A Future, not a promise
  * ```ts
  * import { isFuture } from "./future.ts";
  * import { newEventLoop } from "./loop.ts";
@@ -732,7 +732,7 @@ export function isFuture(value: unknown): value is Future<unknown> {
  * @returns A future that settles as the source does.
  * @throws {TypeError} If `source` is not awaitable.
  *
- * @example
+ * @example A promise as a Future of the loop
  * ```ts
  * import { wrapFuture } from "./future.ts";
  * import { newEventLoop } from "./loop.ts";

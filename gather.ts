@@ -124,7 +124,7 @@ export function gather<T extends readonly AwaitableLike<unknown>[]>(...aws: T): 
  * @returns A Future of the results in input order (errors among them with `returnExceptions`).
  * @throws {TypeError} If `aws` is not an iterable of awaitables.
  *
- * @example
+ * @example Results in input order
  * ```ts
  * import { gather } from "./gather.ts";
  * import { newEventLoop } from "./loop.ts";
@@ -150,7 +150,7 @@ export function gather<T>(
  * @returns A Future of the results in input order.
  * @throws {TypeError} If `aws` is not an iterable of awaitables.
  *
- * @example
+ * @example Gather the awaitables of a Set
  * ```ts
  * import { gather } from "./gather.ts";
  * import { newEventLoop } from "./loop.ts";

@@ -84,7 +84,7 @@ export class Lock {
    *
    * @returns True between an `acquire()` and its `release()`.
    *
-   * @example
+   * @example Locked between acquire and release
    * ```ts
    * import { Lock } from "./lock.ts";
    * import assert from "node:assert/strict";
@@ -150,7 +150,7 @@ export class Lock {
    *
    * @throws {InvalidStateError} If the lock is not held (CPython's `RuntimeError('Lock is not acquired.')`).
    *
-   * @example
+   * @example Releasing an unlocked lock throws
    * ```ts
    * import { InvalidStateError } from "./errors.ts";
    * import { Lock } from "./lock.ts";
@@ -173,7 +173,7 @@ export class Lock {
    *
    * @returns The description.
    *
-   * @example
+   * @example Unlocked, then locked
    * ```ts
    * import { Lock } from "./lock.ts";
    * import assert from "node:assert/strict";

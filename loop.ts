@@ -183,7 +183,7 @@ export class EventLoop {
    *
    * @returns The current loop time.
    *
-   * @example
+   * @example The time of a virtual clock
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
@@ -207,7 +207,7 @@ export class EventLoop {
    * @throws {TypeError} If `callback` is not a function.
    * @throws {InvalidStateError} If the loop is closed.
    *
-   * @example
+   * @example A callback with arguments
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -240,7 +240,7 @@ export class EventLoop {
    * @throws {TypeError} If `callback` is not a function.
    * @throws {InvalidStateError} If the loop is closed.
    *
-   * @example
+   * @example Stop the loop from a host timer
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -270,7 +270,7 @@ export class EventLoop {
    * @throws {RangeError} If `delayMs` is NaN.
    * @throws {InvalidStateError} If the loop is closed.
    *
-   * @example
+   * @example A timer on virtual time
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
@@ -301,7 +301,7 @@ export class EventLoop {
    * @throws {RangeError} If `whenMs` is NaN.
    * @throws {InvalidStateError} If the loop is closed.
    *
-   * @example
+   * @example A callback at a given loop time
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
@@ -336,7 +336,7 @@ export class EventLoop {
    * @typeParam T The type of its result.
    * @returns The future.
    *
-   * @example
+   * @example A future of this loop
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -359,7 +359,7 @@ export class EventLoop {
    * @returns The task.
    * @throws {TypeError} If `coro` is not a coroutine (a bare promise is refused with a hint).
    *
-   * @example
+   * @example A named task
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -386,7 +386,7 @@ export class EventLoop {
    * @throws {InvalidStateError} If the loop is closed or already running, or another loop runs on this thread,
    * or the loop was stopped before the awaitable finished.
    *
-   * @example
+   * @example Run until a sleep is over
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { sleep } from "./sleep.ts";
@@ -418,7 +418,7 @@ export class EventLoop {
    * @returns A promise that resolves when the loop stops.
    * @throws {InvalidStateError} If the loop is closed or already running, or another loop runs on this thread.
    *
-   * @example
+   * @example Run until a callback stops the loop
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -449,7 +449,7 @@ export class EventLoop {
    * Stops the loop after the current iteration (Python's `stop`): the callbacks already ready still run. Called
    * before the loop runs, the next run does one iteration and stops.
    *
-   * @example
+   * @example The callbacks already ready still run
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -473,7 +473,7 @@ export class EventLoop {
    *
    * @returns True between the start of `runForever`/`runUntilComplete` and its end.
    *
-   * @example
+   * @example Running only inside runUntilComplete
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -495,7 +495,7 @@ export class EventLoop {
    *
    * @throws {InvalidStateError} If the loop is running.
    *
-   * @example
+   * @example A closed loop schedules nothing
    * ```ts
    * import { InvalidStateError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -540,7 +540,7 @@ export class EventLoop {
    *
    * @returns True after `close()`.
    *
-   * @example
+   * @example Closed after close()
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -561,7 +561,7 @@ export class EventLoop {
    * @param handler `handler(loop, context)`, or `null`.
    * @throws {TypeError} If `handler` is neither a function nor null.
    *
-   * @example
+   * @example Receive a callback's error
    * ```ts
    * import { newEventLoop, type ExceptionContext } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -590,7 +590,7 @@ export class EventLoop {
    *
    * @returns The handler.
    *
-   * @example
+   * @example No handler by default
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -610,7 +610,7 @@ export class EventLoop {
    *
    * @param context `message`, and `exception`, `future`, `task`, `handle` where they apply.
    *
-   * @example
+   * @example Report to the handler set
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -646,7 +646,7 @@ export class EventLoop {
    *
    * @param context What `callExceptionHandler` received.
    *
-   * @example
+   * @example What the default handler prints
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -684,7 +684,7 @@ export class EventLoop {
    *
    * @param enabled Whether debug mode is on.
    *
-   * @example
+   * @example Turn debug mode on
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -704,7 +704,7 @@ export class EventLoop {
    *
    * @returns The debug flag.
    *
-   * @example
+   * @example Debug mode from the options
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -731,7 +731,7 @@ export class EventLoop {
    * @throws {InvalidStateError} If `executor` is null, the loop has no default executor and worker_pool.ts is not
    *   loaded.
    *
-   * @example
+   * @example An executor that runs the function inline
    * ```ts
    * import { newEventLoop, type Executor } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -766,12 +766,16 @@ export class EventLoop {
    *
    * @param executor The executor, or null.
    *
-   * @example
+   * @example Set the default executor
    * ```ts
-   * import { newEventLoop } from "./loop.ts";
+   * import { type Executor, newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
    *
+   * const inline: Executor = { submit: (fn: () => unknown) => Promise.resolve(fn()), shutdown: () => {} };
    * const loop = newEventLoop();
-   * loop.setDefaultExecutor({ submit: (fn: () => unknown) => Promise.resolve(fn()), shutdown: () => {} });
+   * loop.setDefaultExecutor(inline);
+   * assert.equal(loop.getDefaultExecutor(), inline);
+   * assert.equal(await loop.runUntilComplete(loop.runInExecutor(null, () => "inline")), "inline");
    * loop.close();
    * ```
    */
@@ -784,7 +788,7 @@ export class EventLoop {
    *
    * @returns The default executor.
    *
-   * @example
+   * @example No default executor until one is needed
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -803,12 +807,17 @@ export class EventLoop {
    *
    * @returns A promise that resolves once the executor has shut down.
    *
-   * @example
+   * @example Shut down the default executor, waiting for its work
    * ```ts
    * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
    *
+   * const shutdowns: unknown[] = [];
    * const loop = newEventLoop();
+   * loop.setDefaultExecutor({ submit: () => Promise.resolve(), shutdown: (options) => shutdowns.push(options) });
    * await loop.shutdownDefaultExecutor();
+   * assert.deepEqual(shutdowns, [{ wait: true }]);
+   * assert.equal(loop.getDefaultExecutor(), null);
    * loop.close();
    * ```
    */
@@ -823,7 +832,7 @@ export class EventLoop {
    *
    * @returns The description.
    *
-   * @example
+   * @example A loop's description
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -1192,7 +1201,7 @@ setLoopFactory(() => new EventLoop());
  * @param options `clock` (e.g. a `VirtualClock` for tests) and `debug`.
  * @returns The loop.
  *
- * @example
+ * @example A new loop, not running
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import assert from "node:assert/strict";
@@ -1212,7 +1221,7 @@ export function newEventLoop(options?: EventLoopOptions): EventLoop {
  *
  * @returns The loop.
  *
- * @example
+ * @example The same loop every time
  * ```ts
  * import { getEventLoop, setEventLoop } from "./loop.ts";
  * import assert from "node:assert/strict";
@@ -1233,7 +1242,7 @@ export function getEventLoop(): EventLoop {
  * @param loop The loop, or null.
  * @throws {TypeError} If `loop` is neither an EventLoop nor null.
  *
- * @example
+ * @example Make a loop the thread's loop
  * ```ts
  * import { getEventLoop, newEventLoop, setEventLoop } from "./loop.ts";
  * import assert from "node:assert/strict";
@@ -1258,7 +1267,7 @@ export function setEventLoop(loop: EventLoop | null): void {
  * @returns The running loop.
  * @throws {InvalidStateError} If no loop is running.
  *
- * @example
+ * @example Only inside a running loop
  * ```ts
  * import { getRunningLoop, newEventLoop } from "./loop.ts";
  * import assert from "node:assert/strict";

@@ -2,7 +2,7 @@
  * asyncio for Deno: Python's asyncio model — an event loop object, Future, Task with real cancellation — as a
  * Deno-native TypeScript module. Names are CPython 3.12's in camelCase; durations are milliseconds.
  *
- * @example
+ * @example Two tasks on one loop
  * ```ts
  * import { createTask, run, sleep } from "./mod.ts";
  * import assert from "node:assert/strict";

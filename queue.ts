@@ -47,7 +47,7 @@ import { getRunningLoop } from "./loop.ts";
 /**
  * Raised by `getNowait()` when the queue is empty (Python's `asyncio.QueueEmpty`).
  *
- * @example
+ * @example getNowait() on an empty queue
  * ```ts
  * import { Queue, QueueEmpty } from "./queue.ts";
  * import assert from "node:assert/strict";
@@ -71,7 +71,7 @@ export class QueueEmpty extends Error {
 /**
  * Raised by `putNowait()` when the queue is full (Python's `asyncio.QueueFull`).
  *
- * @example
+ * @example putNowait() on a full queue
  * ```ts
  * import { Queue, QueueFull } from "./queue.ts";
  * import assert from "node:assert/strict";
@@ -98,7 +98,7 @@ export class QueueFull extends Error {
  * Raised by `put()` / `putNowait()` on a shut-down queue, and by `get()` / `getNowait()` once a shut-down queue
  * is empty (Python 3.13's `asyncio.QueueShutDown`).
  *
- * @example
+ * @example putNowait() on a shut-down queue
  * ```ts
  * import { Queue, QueueShutDown } from "./queue.ts";
  * import assert from "node:assert/strict";
@@ -249,7 +249,7 @@ export class Queue<T> implements AsyncIterable<T> {
   /**
    * The most items the queue holds; 0 means unbounded.
    *
-   * @example
+   * @example Bounded and unbounded
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -267,7 +267,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns The number of items.
    *
-   * @example
+   * @example Count the items
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -287,7 +287,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns True if `qsize()` is 0.
    *
-   * @example
+   * @example Empty until an item is put
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -307,7 +307,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns True if bounded and at capacity.
    *
-   * @example
+   * @example Full at maxsize
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -331,7 +331,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * `yield* queue.put(x)`.
    * @throws {QueueShutDown} (when awaited) If the queue is shut down, or gets shut down while this waits.
    *
-   * @example
+   * @example Put from an async function
    * ```ts
    * import { Queue } from "./queue.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -356,7 +356,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws {QueueShutDown} If the queue is shut down.
    * @throws {QueueFull} If the queue is full.
    *
-   * @example
+   * @example A full queue refuses
    * ```ts
    * import { Queue, QueueFull } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -387,7 +387,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws {QueueShutDown} (when awaited) If the queue is shut down and empty, or gets shut down while this
    * waits on an empty queue.
    *
-   * @example
+   * @example Get with yield* in a generator coroutine
    * ```ts
    * import { Queue } from "./queue.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -414,7 +414,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws {QueueShutDown} If the queue is empty and shut down.
    * @throws {QueueEmpty} If the queue is empty.
    *
-   * @example
+   * @example An empty queue refuses
    * ```ts
    * import { Queue, QueueEmpty } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -446,7 +446,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @throws {RangeError} If called more times than items were put.
    *
-   * @example
+   * @example One taskDone() per item
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -470,7 +470,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns An awaitable that settles when the count of unfinished items reaches zero.
    *
-   * @example
+   * @example Wait until every item is processed
    * ```ts
    * import { Queue } from "./queue.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -504,7 +504,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @param immediate Drop the remaining items instead of letting them be got (default false).
    * @throws {TypeError} If `immediate` is not a boolean.
    *
-   * @example
+   * @example The remaining items can still be got
    * ```ts
    * import { Queue, QueueShutDown } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -542,7 +542,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns An async iterator of the items.
    *
-   * @example
+   * @example for await until shutdown
    * ```ts
    * import { Queue } from "./queue.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -570,7 +570,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns The description.
    *
-   * @example
+   * @example A queue's description
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -708,7 +708,7 @@ export class PriorityQueue<T> extends Queue<T> {
  *
  * @typeParam T The type of the items.
  *
- * @example
+ * @example Last in, first out
  * ```ts
  * import { LifoQueue } from "./queue.ts";
  * import assert from "node:assert/strict";

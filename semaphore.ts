@@ -99,7 +99,7 @@ export class Semaphore {
    *
    * @returns True if an `acquire()` now would not complete at once.
    *
-   * @example
+   * @example Locked at zero
    * ```ts
    * import { Semaphore } from "./semaphore.ts";
    * import assert from "node:assert/strict";
@@ -128,7 +128,7 @@ export class Semaphore {
    * @throws {InvalidStateError} When awaited, if it must wait and no event loop is running, or the semaphore
    * already made tasks of another loop wait.
    *
-   * @example
+   * @example Released at the end of a using block
    * ```ts
    * import { Semaphore } from "./semaphore.ts";
    * import assert from "node:assert/strict";
@@ -155,7 +155,7 @@ export class Semaphore {
    * Gives one unit back, waking the first waiter if any. A plain `Semaphore` does not check that the unit was
    * taken: releasing more than acquiring raises the counter (use `BoundedSemaphore` to catch that).
    *
-   * @example
+   * @example Release raises the value
    * ```ts
    * import { Semaphore } from "./semaphore.ts";
    * import assert from "node:assert/strict";
@@ -177,7 +177,7 @@ export class Semaphore {
    *
    * @returns The description.
    *
-   * @example
+   * @example Unlocked with a value, or locked
    * ```ts
    * import { Semaphore } from "./semaphore.ts";
    * import assert from "node:assert/strict";
@@ -244,7 +244,7 @@ export class Semaphore {
  * A semaphore that refuses to be released more times than it was acquired (Python's
  * `asyncio.BoundedSemaphore`): the counter never goes above its initial value.
  *
- * @example
+ * @example Released more often than acquired
  * ```ts
  * import { BoundedSemaphore } from "./semaphore.ts";
  * import assert from "node:assert/strict";
@@ -276,7 +276,7 @@ export class BoundedSemaphore extends Semaphore {
    * @throws {RangeError} If the counter is already at its initial value (CPython's `ValueError('BoundedSemaphore
    * released too many times')`).
    *
-   * @example
+   * @example Not above the initial value
    * ```ts
    * import { BoundedSemaphore } from "./semaphore.ts";
    * import assert from "node:assert/strict";

@@ -182,7 +182,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns The name given at creation or with `setName`, else `Task-<n>`.
    *
-   * @example
+   * @example A task named at creation
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -204,7 +204,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @param name The new name (converted to a string, as CPython).
    *
-   * @example
+   * @example Rename a task
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -226,7 +226,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns The coroutine given at creation.
    *
-   * @example
+   * @example The function a task runs
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -247,7 +247,7 @@ export class Task<T = unknown> extends Future<T> {
    * `"pending"` before the first step, `"running"` once the coroutine has started, then `"done"` or
    * `"cancelled"` — the four states of the tutorial we follow.
    *
-   * @example
+   * @example Pending, then cancelled
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -270,7 +270,7 @@ export class Task<T = unknown> extends Future<T> {
    * An `AbortSignal` aborted (with a `CancelledError`) when the task is cancelled: pass it to foreign promises
    * (`fetch`, Deno APIs) that a cancel cannot otherwise reach.
    *
-   * @example
+   * @example Aborted by cancel()
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -297,7 +297,7 @@ export class Task<T = unknown> extends Future<T> {
    * @param message The message of the `CancelledError`.
    * @returns False if the task is already done, true otherwise.
    *
-   * @example
+   * @example Cancel a sleeping task with a message
    * ```ts
    * import { CancelledError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -335,7 +335,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns The count.
    *
-   * @example
+   * @example Two cancel requests
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -358,7 +358,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns The remaining count.
    *
-   * @example
+   * @example Withdraw a cancel before it is delivered
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -388,7 +388,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns Stack frame lines, innermost first.
    *
-   * @example
+   * @example Frame lines, empty outside debug mode
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -411,7 +411,7 @@ export class Task<T = unknown> extends Future<T> {
    * @param _value Ignored.
    * @throws {InvalidStateError} Always, as CPython's `Task.set_result`.
    *
-   * @example
+   * @example A task refuses a result from outside
    * ```ts
    * import { InvalidStateError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -434,7 +434,7 @@ export class Task<T = unknown> extends Future<T> {
    * @param _exception Ignored.
    * @throws {InvalidStateError} Always, as CPython's `Task.set_exception`.
    *
-   * @example
+   * @example A task refuses an exception from outside
    * ```ts
    * import { InvalidStateError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -456,7 +456,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns The description.
    *
-   * @example
+   * @example A task's description
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -836,7 +836,7 @@ function asyncFunctionThrew(error: unknown): void {
  * @throws {TypeError} If `coro` is not a coroutine; a promise is refused with the `() => …` form to use.
  * @throws {InvalidStateError} If no loop is running and none is given.
  *
- * @example
+ * @example A child task of the running loop
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import { createTask } from "./task.ts";
@@ -870,7 +870,7 @@ export function createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T
  * @returns A Future of the loop.
  * @throws {TypeError} If `awaitable` is none of these, or a Future of another loop.
  *
- * @example
+ * @example A task for a coroutine, a Future for a promise
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import { ensureFuture, Task } from "./task.ts";
@@ -922,7 +922,7 @@ export function ensureFuture<T>(
  * @param loop Only a task of this loop counts (default: any).
  * @returns The current task, or null.
  *
- * @example
+ * @example The task running now
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import { currentTask, type Task } from "./task.ts";
@@ -953,7 +953,7 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
  * @returns A new Set of the pending tasks.
  * @throws {InvalidStateError} If no loop is given and none is running.
  *
- * @example
+ * @example Pending tasks only
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import { sleep } from "./sleep.ts";

@@ -85,7 +85,7 @@ let exitGroup: (group: TaskGroup, failed: boolean, error: unknown) => Generator<
  * reach the caller wrapped in a `SuppressedError`. `new TaskGroup()` therefore throws a `TypeError` that shows the
  * `taskGroup()` form.
  *
- * @example
+ * @example The group waits for its children
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import { sleep } from "./sleep.ts";
@@ -159,7 +159,7 @@ export class TaskGroup {
    * cancel; a generator passed then is closed (`return()`), so that it is not left unstarted silently.
    * @throws {TypeError} If `coro` is not a coroutine.
    *
-   * @example
+   * @example A named child task
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { taskGroup } from "./task_group.ts";
@@ -203,7 +203,7 @@ export class TaskGroup {
    *
    * @returns The description.
    *
-   * @example
+   * @example An entered group
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { taskGroup } from "./task_group.ts";

@@ -130,7 +130,7 @@ export class Timeout {
    *
    * @returns The deadline in loop time (ms), or null for none.
    *
-   * @example
+   * @example The deadline of a timeoutAt() scope
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { timeoutAt } from "./timeouts.ts";
@@ -196,7 +196,7 @@ export class Timeout {
    *
    * @returns True once the scope cancelled its task.
    *
-   * @example
+   * @example Expired after the time-out
    * ```ts
    * import { TimeoutError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -229,7 +229,7 @@ export class Timeout {
    *
    * @returns The description.
    *
-   * @example
+   * @example An active scope
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { timeout } from "./timeouts.ts";
@@ -378,7 +378,7 @@ export function timeout<T>(ms: number | null, body: TimeoutBody<T>): Awaitable<T
  * @throws {TimeoutError} (when awaited) If the deadline passed and the body ended with the scope's cancel.
  * @throws {InvalidStateError} (when awaited) Outside a task.
  *
- * @example
+ * @example A deadline in loop time
  * ```ts
  * import { TimeoutError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";

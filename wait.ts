@@ -38,7 +38,7 @@ import { type AwaitableLike, ensureFuture } from "./task.ts";
 /**
  * `wait()` returns as soon as any awaitable is done or cancelled.
  *
- * @example
+ * @example Return at the first one done
  * ```ts
  * import { FIRST_COMPLETED, wait } from "./wait.ts";
  * import { newEventLoop } from "./loop.ts";
@@ -56,7 +56,7 @@ export const FIRST_COMPLETED = "FIRST_COMPLETED";
 /**
  * `wait()` returns as soon as any awaitable fails (a cancelled one does not count), else when all are done.
  *
- * @example
+ * @example Return at the first failure, or when all are done
  * ```ts
  * import { FIRST_EXCEPTION, wait } from "./wait.ts";
  * import { newEventLoop } from "./loop.ts";
@@ -74,7 +74,7 @@ export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
 /**
  * `wait()` returns when every awaitable is done (the default).
  *
- * @example
+ * @example Return when all are done
  * ```ts
  * import { ALL_COMPLETED, wait } from "./wait.ts";
  * import { newEventLoop } from "./loop.ts";

@@ -35,8 +35,6 @@ import { Lock } from "./lock.ts";
 import { awaitable } from "./_awaitable.ts";
 import { Ready } from "./_ready_or_wait.ts";
 
-export type { Awaitable, Thenable } from "./future.ts";
-
 /**
  * Raised by `Barrier.wait()` when the barrier is aborted, or reset while the task waits in it (Python's
  * `asyncio.BrokenBarrierError`).

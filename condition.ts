@@ -39,8 +39,6 @@ import type { EventLoop } from "./loop.ts";
 import { awaitable } from "./_awaitable.ts";
 import { boundLoop } from "./_loop_bound.ts";
 
-export type { Awaitable, Thenable } from "./future.ts";
-
 /**
  * A condition variable (Python's `asyncio.Condition`): `wait()` releases the lock, waits for a `notify()`, and
  * takes the lock back before it returns — even when the waiting task is cancelled.

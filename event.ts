@@ -27,8 +27,6 @@ import type { EventLoop } from "./loop.ts";
 import { boundLoop } from "./_loop_bound.ts";
 import { ReadyOrWait } from "./_ready_or_wait.ts";
 
-export type { Awaitable, Thenable } from "./future.ts";
-
 /**
  * A flag that starts false; `set()` makes it true and wakes every task waiting for it, `clear()` makes it false
  * again (Python's `asyncio.Event`).

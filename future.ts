@@ -28,8 +28,6 @@ import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import type { EventLoop } from "./loop.ts";
 
-export { CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
-
 // The states, with the exception's "retrieved" mark folded in so that a future stays six fields small.
 const PENDING = 0;
 const FINISHED = 1; // with a result
@@ -223,7 +221,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @example No result until one is set
    * ```ts
-   * import { InvalidStateError } from "./future.ts";
+   * import { InvalidStateError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
    *
@@ -284,7 +282,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @example A result can be set once
    * ```ts
-   * import { InvalidStateError } from "./future.ts";
+   * import { InvalidStateError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
    *
@@ -344,7 +342,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @example Cancel with a message, once
    * ```ts
-   * import { CancelledError } from "./future.ts";
+   * import { CancelledError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
    *

@@ -42,8 +42,6 @@ import type { EventLoop } from "./loop.ts";
 import { boundLoop } from "./_loop_bound.ts";
 import { ReadyOrWait } from "./_ready_or_wait.ts";
 
-export type { Awaitable, Thenable } from "./future.ts";
-
 /**
  * A lock between tasks (Python's `asyncio.Lock`): not owned by a task, so any task may release it.
  *

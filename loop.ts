@@ -49,9 +49,6 @@ import { Handle, TimerHandle } from "./handle.ts";
 import { type Coroutine, ensureFuture, Task, type TaskOptions } from "./task.ts";
 import type { Clock } from "./virtual_clock.ts";
 
-export type { Clock } from "./virtual_clock.ts";
-export { Handle, TimerHandle } from "./handle.ts";
-
 /** Options of `newEventLoop()`. */
 export interface EventLoopOptions {
   /** The clock the loop reads (default: `performance.now()`); a `VirtualClock` makes time jump when idle. */

@@ -39,8 +39,6 @@ import type { EventLoop } from "./loop.ts";
 import { boundLoop } from "./_loop_bound.ts";
 import { ReadyOrWait } from "./_ready_or_wait.ts";
 
-export type { Awaitable, Thenable } from "./future.ts";
-
 // Lets BoundedSemaphore read the counter, which is private to Semaphore.
 let counterOf: (semaphore: Semaphore) => number;
 

@@ -51,8 +51,6 @@ import type { Awaitable, Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Coroutine, Task } from "./task.ts";
 
-export type { Awaitable, Thenable } from "./future.ts";
-
 /**
  * The body of a task group: an async function or a generator function receiving the group. Its result is the
  * group's result.

@@ -41,8 +41,6 @@ import type { Awaitable } from "./future.ts";
 import type { Handle, TimerHandle } from "./handle.ts";
 import type { Task } from "./task.ts";
 
-export type { Awaitable, Thenable } from "./future.ts";
-
 /**
  * The body of a timeout scope: an async function or a generator function receiving the scope. Its result is the
  * scope's result.

@@ -5,7 +5,8 @@
 // deno-lint-ignore-file require-await
 
 import assert from "node:assert/strict";
-import { CancelledError, Future, InvalidStateError, isFuture, wrapFuture } from "../future.ts";
+import { CancelledError, InvalidStateError } from "../errors.ts";
+import { Future, isFuture, wrapFuture } from "../future.ts";
 import type { EventLoop, ExceptionContext } from "../loop.ts";
 import { virtualLoop } from "./_kinds.ts";
 

@@ -11,11 +11,10 @@ import {
   type ExceptionContext,
   getEventLoop,
   getRunningLoop,
-  Handle,
   newEventLoop,
   setEventLoop,
-  TimerHandle,
 } from "../loop.ts";
+import { Handle, TimerHandle } from "../handle.ts";
 import { sleep } from "../sleep.ts";
 import type { Task } from "../task.ts";
 import { VirtualClock } from "../virtual_clock.ts";

@@ -23,7 +23,7 @@ import { LifoQueue, PriorityQueue, Queue } from "../queue.ts";
 import { timeout } from "../timeouts.ts";
 import { wait } from "../wait.ts";
 import { waitFor } from "../wait_for.ts";
-import { virtualLoop } from "./_kinds.ts";
+import { virtualLoop } from "./_helpers.ts";
 
 function job(log: string[], value: number, ms = 1): Generator<unknown, number, unknown> {
   return (function* () {

@@ -26,7 +26,7 @@ import { taskGroup } from "../task_group.ts";
 import { timeout } from "../timeouts.ts";
 import { wait } from "../wait.ts";
 import { waitFor } from "../wait_for.ts";
-import { virtualLoop } from "./_kinds.ts";
+import { virtualLoop } from "./_helpers.ts";
 
 type Settled = { how: "fulfilled"; value: unknown } | { how: "rejected"; error: unknown } | { how: "hung" };
 

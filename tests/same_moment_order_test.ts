@@ -21,7 +21,7 @@ import assert from "node:assert/strict";
 import { sleep } from "../sleep.ts";
 import { ensureFuture } from "../task.ts";
 import { gather } from "../gather.ts";
-import { coroutine, type Kind, virtualLoop } from "./_kinds.ts";
+import { coroutine, type Kind, virtualLoop } from "./_helpers.ts";
 
 const KIND_OF: Record<string, Kind> = { G: "generator", A: "async function" };
 

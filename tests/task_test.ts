@@ -11,11 +11,11 @@
 import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError } from "../errors.ts";
 import type { Future } from "../future.ts";
-import { type EventLoop, newEventLoop } from "../loop.ts";
+import { newEventLoop } from "../loop.ts";
 import { sleep } from "../sleep.ts";
 import { allTasks, type Coroutine, createTask, currentTask, ensureFuture, Task } from "../task.ts";
 import { VirtualClock } from "../virtual_clock.ts";
-import { coroutine, type Kind, KINDS, virtualLoop } from "./_kinds.ts";
+import { coroutine, type Kind, KINDS, timeOnceIdle, virtualLoop } from "./_helpers.ts";
 
 function isCancelled(message: string): (error: unknown) => boolean {
   return (error) => error instanceof CancelledError && error.message === message;
@@ -23,21 +23,6 @@ function isCancelled(message: string): (error: unknown) => boolean {
 
 function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}:${error.message}` : String(error);
-}
-
-/** Records every timer the loop creates, so a test can check that a sleep's timer was cancelled. */
-/**
- * Runs a virtual-clock loop until it is idle and returns its time: the clock jumps to every live timer, so a
- * cancelled sleep that left a live timer behind would show as time moving to that timer's deadline.
- */
-async function timeOnceIdle(loop: EventLoop): Promise<number> {
-  const stopper = setTimeout(() => loop.callSoonThreadsafe(() => loop.stop()), 5);
-  try {
-    await loop.runForever();
-  } finally {
-    clearTimeout(stopper);
-  }
-  return loop.time();
 }
 
 // ---- Cancellation, for both coroutine kinds -------------------------------------------------------------------

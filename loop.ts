@@ -40,6 +40,7 @@ import {
 } from "./_current.ts";
 import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
+import { callbackErrorReport, formatReport, reportLeftovers, slowCallbackReport } from "./_loop_reports.ts";
 import { runMicrotasks } from "./_microtask_checkpoint.ts";
 import { makeDefaultExecutor, submitAs } from "./_executor_hooks.ts";
 import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
@@ -507,21 +508,7 @@ export class EventLoop {
   close(): void {
     if (this.#running) throw new InvalidStateError("Cannot close a running event loop");
     if (this.#closed) return;
-    if (this.#debug) {
-      for (const task of this._pendingTasks()) {
-        this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
-      }
-      for (const future of this.#unretrieved) {
-        const what = future instanceof Task ? "Task" : "Future";
-        let exception: unknown;
-        try {
-          exception = future.exception();
-        } catch (error) {
-          exception = error;
-        }
-        this.callExceptionHandler({ message: `${what} exception was never retrieved`, exception, future });
-      }
-    }
+    if (this.#debug) reportLeftovers(this, this._pendingTasks(), this.#unretrieved);
     this.#closed = true;
     this.#ready = [];
     this.#spare = [];
@@ -662,16 +649,7 @@ export class EventLoop {
    * ```
    */
   defaultExceptionHandler(context: ExceptionContext): void {
-    const lines = [context.message || "Unhandled exception in event loop"];
-    for (const [key, value] of Object.entries(context)) {
-      if (key === "message" || key === "exception") continue;
-      lines.push(`${key}: ${String(value)}`);
-    }
-    const exception = context.exception;
-    if (exception !== undefined) {
-      lines.push(exception instanceof Error ? (exception.stack ?? String(exception)) : String(exception));
-    }
-    console.error(lines.join("\n"));
+    console.error(formatReport(context));
   }
 
   /**
@@ -1019,21 +997,12 @@ export class EventLoop {
         runMicrotasks();
       }
       const took = performance.now() - start;
-      if (took >= this.slowCallbackDuration) {
-        this.callExceptionHandler({
-          message: `Executing ${describeCallback(callback, argument)} took ${took.toFixed(1)} ms`,
-          handle: argument instanceof Handle ? argument : undefined,
-          task: argument instanceof Task ? argument : undefined,
-        });
-      }
+      if (took >= this.slowCallbackDuration) this.callExceptionHandler(slowCallbackReport(callback, argument, took));
     }
   }
 
   #reportCallbackError(callback: (arg: unknown) => void, argument: unknown, error: unknown): void {
-    this.callExceptionHandler({
-      message: `Exception in callback ${describeCallback(callback, argument)}`,
-      exception: error,
-    });
+    this.callExceptionHandler(callbackErrorReport(callback, argument, error));
   }
 
   // Decides how the loop waits for its next iteration: at once if callbacks are ready (or it is stopping),
@@ -1170,11 +1139,6 @@ function runHandle(handle: Handle): void {
 
 function fireTimer(timer: TimerEntry): void {
   timer._fire();
-}
-
-function describeCallback(callback: (arg: never) => void, argument: unknown): string {
-  if (argument instanceof Handle || argument instanceof Future) return String(argument);
-  return callback.name || "anonymous callback";
 }
 
 function checkTime(value: unknown, method: string, what: string): void {

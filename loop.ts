@@ -4,9 +4,10 @@
  *
  * One loop iteration, as CPython's `_run_once`: move the timers that are due into the ready queue, then run
  * exactly the callbacks that were ready when the iteration began — callbacks scheduled meanwhile run in the next
- * iteration. Between iterations the loop gives the thread back to Deno (a macrotask per iteration), so host
- * timers, I/O and worker messages are never starved. All pending timers share one host timer, set for the
- * earliest deadline. Callbacks only run while the loop runs (`runUntilComplete`, `runForever`).
+ * iteration. Between iterations the loop gives the thread back to Deno (a macrotask, or after a short chain of
+ * iterations), so host timers, I/O and worker messages are never starved; all pending timers share one host timer,
+ * set for the earliest deadline (how the loop waits on the host is `_host_pacing.ts`). Callbacks only run while the
+ * loop runs (`runUntilComplete`, `runForever`).
  *
  * Durations are milliseconds; `time()` is the loop's clock in milliseconds.
  *
@@ -28,7 +29,6 @@
  * @module
  */
 
-import { clearImmediate, setImmediate } from "node:timers";
 import {
   currentLoop,
   currentOrNewLoop,
@@ -38,8 +38,8 @@ import {
   setLoopFactory,
   setRunningLoop,
 } from "./_current.ts";
-import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
+import { HostPacing } from "./_host_pacing.ts";
 import { callbackErrorReport, formatReport, reportLeftovers, slowCallbackReport } from "./_loop_reports.ts";
 import { runMicrotasks } from "./_microtask_checkpoint.ts";
 import { makeDefaultExecutor, submitAs } from "./_executor_hooks.ts";
@@ -95,14 +95,6 @@ const CLOCK_RESOLUTION_MS = 0.001;
 // `_MIN_SCHEDULED_TIMER_HANDLES` / `_MIN_CANCELLED_TIMER_HANDLES_FRACTION`).
 const MIN_CANCELLED_TIMERS_FOR_CLEANUP = 100;
 
-// How many iterations may follow one another within one host macrotask, and for how long, before the loop gives
-// the host a turn (see #requestIteration).
-const MAX_CHAINED_ITERATIONS = 64;
-const HOST_TURN_MS = 2;
-
-// The longest the loop sleeps on one host timer; a later deadline just re-arms it (CPython: 24 hours).
-const MAXIMUM_HOST_TIMER_MS = 24 * 3600 * 1000;
-
 let nextLoopId = 1;
 
 /**
@@ -142,18 +134,11 @@ export class EventLoop {
   #inIteration = false;
   #debug = false;
   #exceptionHandler: ExceptionHandler | null = null;
-  #immediate: ReturnType<typeof setImmediate> | null = null;
-  // An iteration is scheduled (to follow at once, or in a host macrotask); see #requestIteration.
-  #iterationPending = false;
-  // The next iteration follows the current one within the same host macrotask (see #iterate).
-  #iterateAgain = false;
-  #chainedIterations = 0;
-  #hostTurnAt = 0;
+  // How the loop waits on the host between iterations (a macrotask, a host timer, or the next iteration at once).
+  #pacing = new HostPacing((afterHostTurn) => this.#runOnce(afterHostTurn));
   // Set when a callback resumed or started an async function, or ran user code: its microtasks must run before
   // the next callback, as a coroutine's step completes within CPython's callback (see _microtask_checkpoint.ts).
   #microtasksMatter = false;
-  #hostTimer: ReturnType<typeof setTimeout> | null = null;
-  #hostTimerDeadline = Infinity;
   #runFinished: (() => void) | null = null;
   #defaultExecutor: Executor | null = null;
   #unretrieved = new Set<Future<unknown>>();
@@ -832,14 +817,14 @@ export class EventLoop {
       throw new InvalidStateError(`Cannot schedule ${callback.name || "a callback"}: the event loop is closed`);
     }
     this.#ready.push(callback, argument);
-    if (this.#running && !this.#inIteration && !this.#iterationPending) this.#requestIteration();
+    if (this.#running && !this.#inIteration && !this.#pacing.pending) this.#requestIteration();
   }
 
   /** @ignore Puts a timer in the heap and moves the host timer earlier if it is the new first one. */
   _addTimer(timer: TimerEntry, when: number): void {
     timer._scheduled = true;
     this.#timers.push(timer, when);
-    if (this.#running && !this.#inIteration && when < this.#hostTimerDeadline) this.#scheduleNext();
+    if (this.#running && !this.#inIteration && when < this.#pacing.timerDeadline) this.#scheduleNext();
   }
 
   /** @ignore Counts a cancelled timer that still sits in the heap. */
@@ -881,15 +866,7 @@ export class EventLoop {
    */
   _iterateFromHostCallback(): void {
     if (!this.#running || this.#inIteration || this.#ready.length === 0 || runMicrotasks !== null) return;
-    if (this.#iterationPending) {
-      if (this.#immediate === null) return;
-      // Replace the host turn already asked for.
-      clearImmediate(this.#immediate);
-      this.#immediate = null;
-    }
-    this.#iterationPending = true;
-    this.#chainedIterations++;
-    outsideTasks(() => queueMicrotask(this.#onMicrotask));
+    this.#pacing.iterateSoon();
   }
 
   /** @ignore Notes that the running callback started work that continues in microtasks (see #runBatch). */
@@ -1020,99 +997,33 @@ export class EventLoop {
       this.#requestIteration();
       return;
     }
-    if (this.#hostTimer !== null) {
-      if (this.#hostTimerDeadline <= deadline) return;
-      clearTimeout(this.#hostTimer);
-    }
-    this.#hostTimerDeadline = deadline;
-    // Capped as CPython caps its select() timeout: host timers overflow past 2^31-1 ms and would fire at once.
-    const delay = Math.min(MAXIMUM_HOST_TIMER_MS, Math.max(0, Math.ceil(deadline - this.#clock.now())));
-    this.#hostTimer = outsideTasks(() => setTimeout(this.#onHostTimer, delay));
-  }
-
-  #onHostTimer = (): void => {
-    this.#hostTimer = null;
-    this.#hostTimerDeadline = Infinity;
-    if (!this.#iterationPending) this.#iterate();
-  };
-
-  #onImmediate = (): void => {
-    this.#immediate = null;
-    this.#iterationPending = false;
-    this.#iterate();
-  };
-
-  // Without microtask checkpoints only: an iteration right after a worker message (see _iterateFromHostCallback).
-  #onMicrotask = (): void => {
-    this.#iterationPending = false;
-    this.#runOnce(false);
-    this.#iterateChained();
-  };
-
-  // A host macrotask's iterations: the first, then as many as may follow at once (see #requestIteration).
-  #iterate(): void {
-    this.#chainedIterations = 0;
-    this.#hostTurnAt = performance.now();
-    this.#runOnce(true);
-    this.#iterateChained();
-  }
-
-  #iterateChained(): void {
-    while (this.#iterateAgain) {
-      this.#iterateAgain = false;
-      this.#iterationPending = false;
-      this.#runOnce(false);
-    }
+    this.#pacing.wakeAt(deadline, this.#clock.now());
   }
 
   #requestIteration(): void {
-    if (this.#iterationPending) return;
-    this.#iterationPending = true;
-    // Asked at the end of an iteration, the next one follows at once, in the same host macrotask, which saves a
-    // host turn (a few microseconds) — but only if everything the iteration started has run: with microtask
-    // checkpoints it has (see #runBatch); without them, only if no async function resumed and no user callback
-    // ran. A host turn still comes at least every MAX_CHAINED_ITERATIONS iterations and every HOST_TURN_MS, so
-    // host timers, I/O and worker messages are never starved. Anywhere else (a callSoon from a host callback or a
-    // microtask), other microtasks may follow, so the host turn it is.
-    if (
-      this.#inIteration && (runMicrotasks !== null || !this.#microtasksMatter) && this.#ready.length > 0 &&
-      this.#chainedIterations < MAX_CHAINED_ITERATIONS &&
-      // The clock is read every 8th iteration only: it costs as much as a short iteration.
-      ((this.#chainedIterations & 7) !== 7 || performance.now() - this.#hostTurnAt < HOST_TURN_MS)
-    ) {
-      this.#chainedIterations++;
-      this.#iterateAgain = true;
-    } else {
-      this.#immediate = outsideTasks(() => setImmediate(this.#onImmediate));
-    }
+    if (this.#pacing.pending) return;
+    // Asked at the end of an iteration, the next one may follow at once if everything the iteration started has
+    // run: with microtask checkpoints it has (see #runBatch); without them, only if no async function resumed and
+    // no user callback ran.
+    this.#pacing.request(
+      this.#inIteration && (runMicrotasks !== null || !this.#microtasksMatter) && this.#ready.length > 0,
+    );
   }
 
   #finishRun(): void {
     this.#running = false;
     this.#stopping = false;
-    if (this.#immediate !== null) {
-      clearImmediate(this.#immediate);
-      this.#immediate = null;
-    }
-    this.#iterationPending = false;
-    this.#iterateAgain = false;
-    if (this.#hostTimer !== null) {
-      clearTimeout(this.#hostTimer);
-      this.#hostTimer = null;
-      this.#hostTimerDeadline = Infinity;
-    }
+    this.#pacing.cancel();
     const finished = this.#runFinished;
     this.#runFinished = null;
     // Resolve only after the microtasks of this last iteration: an async function a callback resumed runs to its
     // next await (or its end) first, as the coroutine would have within CPython's iteration. Otherwise code after
     // `await loop.runForever()` could close the loop under a task that is still finishing.
     // Until then this loop stays the thread's running loop: those microtasks belong to its last iteration.
-    outsideTasks(() =>
-      setImmediate(() => {
-        if (runningLoop === this && !this.#running) setRunningLoop(null);
-        finished?.();
-      })
-    );
+    this.#pacing.afterHostTurn(() => {
+      if (runningLoop === this && !this.#running) setRunningLoop(null);
+      finished?.();
+    });
   }
 
   #checkOpen(): void {
@@ -1146,12 +1057,6 @@ function checkTime(value: unknown, method: string, what: string): void {
     throw new TypeError(`Cannot ${method}(): the ${what} must be a number of ms, received ${describe(value)}`);
   }
   if (Number.isNaN(value)) throw new RangeError(`Cannot ${method}(): the ${what} must be a number of ms, received NaN`);
-}
-
-// Host callbacks inherit the async context they were scheduled in; the loop's own must start from none, or a
-// callback of the next iteration would look as if it ran inside whichever task happened to wake the loop.
-function outsideTasks<R>(schedule: () => R): R {
-  return taskContext.outsideTasks(schedule);
 }
 
 setLoopFactory(() => new EventLoop());

@@ -9,9 +9,9 @@ import { countDrivenStep, runningLoop } from "./_current.ts";
 import { noRunningLoopError } from "./_no_running_loop.ts";
 import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
-import { isThenable } from "./_awaitable_like.ts";
+import { isThenable } from "./_coroutine_kind.ts";
 import type { Awaitable } from "./future.ts";
-import { sleep } from "./task.ts";
+import { sleep } from "./sleep.ts";
 
 /** A generator function that waits with `yield*` on Futures, the form of every library operation that waits. */
 export type Steps<T> = () => Generator<unknown, T, unknown>;

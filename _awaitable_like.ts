@@ -1,44 +1,13 @@
-// What the combinators (gather, wait, waitFor, asCompleted, shield) accept, and the checks that refuse the rest
-// with a message naming the offending value — before any task is created, so a bad argument leaves nothing
-// running behind it.
+// The checks by which the combinators (gather, wait, waitFor, asCompleted, shield) accept an `AwaitableLike` (the
+// public type, in task.ts) and refuse the rest with a message naming the offending value — before any task is
+// created, so a bad argument leaves nothing running behind it.
 
 import { currentOrNewLoop } from "./_current.ts";
+import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
 import { describe } from "./_describe.ts";
-import { Future, type Thenable } from "./future.ts";
+import { Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
-import type { Coroutine } from "./task.ts";
-
-/**
- * Anything the combinators accept and turn into a Future with `ensureFuture`: a `Future` or `Task`, a coroutine (a
- * generator object, or a function returning a promise), or any other awaitable (a promise, `sleep()`, a lock's
- * `acquire()`).
- *
- * @typeParam T The type it resolves to.
- *
- * @example
- * ```ts
- * import type { AwaitableLike } from "./gather.ts";
- * import { sleep } from "./task.ts";
- * import assert from "node:assert/strict";
- *
- * const accepted: AwaitableLike<number>[] = [Promise.resolve(1), sleep(1, 2), async () => 3];
- * assert.equal(accepted.length, 3);
- * ```
- */
-export type AwaitableLike<T> = Future<T> | Coroutine<T> | Thenable<T>;
-
-/** Whether `value` is a generator object (a generator coroutine). */
-export function isGeneratorObject(value: unknown): value is Generator<unknown, unknown, unknown> {
-  return value !== null && typeof value === "object" &&
-    typeof (value as Generator).next === "function" && typeof (value as Generator).throw === "function" &&
-    typeof (value as Generator)[Symbol.iterator] === "function";
-}
-
-/** Whether `value` has a `then` method. */
-export function isThenable(value: unknown): value is Thenable<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
-    typeof (value as Thenable<unknown>).then === "function";
-}
+import type { AwaitableLike } from "./task.ts";
 
 /** Whether `value` is something the combinators accept (see `AwaitableLike`). */
 export function isAwaitableLike(value: unknown): value is AwaitableLike<unknown> {

@@ -6,12 +6,13 @@
 // scheduling and done-callbacks.
 
 import { awaitable, drive } from "./_awaitable.ts";
-import { isGeneratorObject, isThenable } from "./_awaitable_like.ts";
+import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
 import { CancelledError } from "./errors.ts";
 import { type Awaitable, type Future, wrapFuture } from "./future.ts";
 import type { Job, JobHandler } from "./job_queue.ts";
 import { getRunningLoop } from "./loop.ts";
-import { sleep, type Task } from "./task.ts";
+import type { Task } from "./task.ts";
+import { sleep } from "./sleep.ts";
 
 /** What `consume` needs of a queue. */
 export interface ConsumeSource<T> {

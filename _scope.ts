@@ -17,7 +17,7 @@
 import { drive } from "./_awaitable.ts";
 import { runningLoop } from "./_current.ts";
 import { noRunningLoopError } from "./_no_running_loop.ts";
-import { isGeneratorObject, isThenable } from "./_awaitable_like.ts";
+import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
 import { type Awaitable, wrapFuture } from "./future.ts";
 import { currentTask, type Task } from "./task.ts";
 

@@ -17,7 +17,7 @@
 import process from "node:process";
 import { isMainThread, parentPort, threadId, workerData } from "node:worker_threads";
 import { setLoopIdBase } from "./_current.ts";
-import { isGeneratorObject, isThenable } from "./_awaitable_like.ts";
+import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
 import { runLoopShutdownHooks } from "./_loop_shutdown.ts";
 import { describe } from "./_describe.ts";
 import { cloneFailure, serializeError } from "./_thread_errors.ts";

@@ -5,7 +5,7 @@
  * ```ts
  * import { asCompleted } from "./as_completed.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -25,14 +25,12 @@
  */
 
 import { awaitable } from "./_awaitable.ts";
-import { type AwaitableLike, awaitablesOf, checkTimeout, loopOf } from "./_awaitable_like.ts";
+import { awaitablesOf, checkTimeout, loopOf } from "./_awaitable_like.ts";
 import { TimeoutError } from "./errors.ts";
 import type { Awaitable, Future } from "./future.ts";
 import type { TimerHandle } from "./handle.ts";
-import type { EventLoop } from "./loop.ts";
-import { ensureFuture } from "./task.ts";
-
-export type { AwaitableLike } from "./_awaitable_like.ts";
+import { Queue } from "./queue.ts";
+import { type AwaitableLike, ensureFuture } from "./task.ts";
 
 /** Options of `asCompleted()`. */
 export interface AsCompletedOptions {
@@ -62,11 +60,12 @@ export interface AsCompleted<T> extends Iterable<Awaitable<T>>, AsyncIterable<Co
  *
  * @typeParam T The result type.
  *
- * @example
+ * @example A finished Future handed over by for-await
  * ```ts
  * import { asCompleted, type CompletedFuture } from "./as_completed.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { createTask } from "./task.ts";
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();
@@ -100,7 +99,7 @@ export type CompletedFuture<T> = Omit<Future<T>, "then">;
  * ```ts
  * import { asCompleted } from "./as_completed.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -121,16 +120,16 @@ export function asCompleted<T>(aws: Iterable<AwaitableLike<T>>, options?: AsComp
   return new AsCompletedIterator<T>(items, timeout);
 }
 
-// CPython 3.13's `_AsCompletedIterator`: every Future reports to `#handleCompletion`, which queues it; each item
-// taken waits for the next one in the queue. A timeout queues a `null` for every Future not done, so that each
-// remaining item throws TimeoutError.
+// What an item is called in the error for one awaited where no loop runs (it waits on the queue's getter future).
+const AN_ITEM = "an item of asCompleted()";
+
+// CPython 3.13's `_AsCompletedIterator`: every Future reports to `#handleCompletion`, which puts it in a `Queue`;
+// each item taken gets the next one from the queue (a cancelled get takes nothing and hands its wake-up on). A
+// timeout puts a `null` for every Future not done, so that each remaining item throws TimeoutError.
 class AsCompletedIterator<T> implements AsCompleted<T> {
-  // Null only when there is nothing to wait for.
-  #loop: EventLoop | null;
   #todo: Set<Future<T>>;
   #todoLeft: number;
-  #finished: (Future<T> | null)[] = [];
-  #getters: Future<void>[] = [];
+  #done = new Queue<Future<T> | null>();
   #timeoutHandle: TimerHandle | null = null;
   #onCompletion = (future: Future<T>): void => this.#handleCompletion(future);
 
@@ -142,7 +141,6 @@ class AsCompletedIterator<T> implements AsCompleted<T> {
     if (todo.size > 0 && timeout !== null) {
       this.#timeoutHandle = loop!.callLater(timeout, () => this.#handleTimeout());
     }
-    this.#loop = loop;
     this.#todo = todo;
     this.#todoLeft = todo.size;
   }
@@ -150,7 +148,7 @@ class AsCompletedIterator<T> implements AsCompleted<T> {
   *[Symbol.iterator](): Iterator<Awaitable<T>> {
     while (this.#todoLeft > 0) {
       this.#todoLeft--;
-      yield awaitable(() => this.#waitForOne());
+      yield awaitable(() => this.#waitForOne(), AN_ITEM);
     }
   }
 
@@ -161,67 +159,34 @@ class AsCompletedIterator<T> implements AsCompleted<T> {
       next: async (): Promise<IteratorResult<CompletedFuture<T>>> => {
         if (this.#todoLeft === 0) return { value: undefined, done: true };
         this.#todoLeft--;
-        return await awaitable(() => this.#nextFinished());
+        return await awaitable(() => this.#nextFinished(), AN_ITEM);
       },
     };
   }
 
   *#nextFinished(): Generator<unknown, IteratorResult<Future<T>>, unknown> {
-    const future = yield* this.#get();
+    const future = yield* this.#done.get();
     if (future === null) throw new TimeoutError("asCompleted() timed out");
     return { value: future, done: false };
   }
 
   *#waitForOne(): Generator<unknown, T, unknown> {
-    const future = yield* this.#get();
+    const future = yield* this.#done.get();
     if (future === null) throw new TimeoutError("asCompleted() timed out");
     return future.result();
-  }
-
-  // CPython's `Queue.get` on the queue of finished Futures: a cancelled getter hands its wake-up on.
-  *#get(): Generator<unknown, Future<T> | null, unknown> {
-    while (this.#finished.length === 0) {
-      const getter = this.#loop!.createFuture<void>();
-      this.#getters.push(getter);
-      try {
-        yield* getter;
-      } catch (error) {
-        getter.cancel();
-        const index = this.#getters.indexOf(getter);
-        if (index !== -1) this.#getters.splice(index, 1);
-        if (this.#finished.length > 0 && !getter.cancelled()) this.#wakeNextGetter();
-        throw error;
-      }
-    }
-    return this.#finished.shift()!;
-  }
-
-  #put(future: Future<T> | null): void {
-    this.#finished.push(future);
-    this.#wakeNextGetter();
-  }
-
-  #wakeNextGetter(): void {
-    while (this.#getters.length > 0) {
-      const getter = this.#getters.shift()!;
-      if (!getter.done()) {
-        getter.setResult(undefined);
-        return;
-      }
-    }
   }
 
   #handleCompletion(future: Future<T>): void {
     if (this.#todo.size === 0) return; // The timeout came first.
     this.#todo.delete(future);
-    this.#put(future);
+    this.#done.putNowait(future);
     if (this.#todo.size === 0) this.#timeoutHandle?.cancel();
   }
 
   #handleTimeout(): void {
     for (const future of this.#todo) {
       future._removeCallback(this.#onCompletion, future);
-      this.#put(null);
+      this.#done.putNowait(null);
     }
     this.#todo.clear();
   }

@@ -5,7 +5,7 @@
  * ```ts
  * import { Barrier } from "./barrier.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -35,13 +35,11 @@ import { Lock } from "./lock.ts";
 import { awaitable } from "./_awaitable.ts";
 import { Ready } from "./_ready_or_wait.ts";
 
-export type { Awaitable, Thenable } from "./future.ts";
-
 /**
  * Raised by `Barrier.wait()` when the barrier is aborted, or reset while the task waits in it (Python's
  * `asyncio.BrokenBarrierError`).
  *
- * @example
+ * @example The error's name
  * ```ts
  * import { BrokenBarrierError } from "./barrier.ts";
  * import assert from "node:assert/strict";
@@ -134,7 +132,7 @@ export class Barrier {
    * the task waits.
    * @throws {InvalidStateError} When awaited, if it must wait and no event loop is running.
    *
-   * @example
+   * @example A barrier of one party passes at once
    * ```ts
    * import { Barrier } from "./barrier.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -161,7 +159,7 @@ export class Barrier {
    *
    * @returns An awaitable that is already complete.
    *
-   * @example
+   * @example Reset a broken barrier
    * ```ts
    * import { Barrier } from "./barrier.ts";
    * import assert from "node:assert/strict";
@@ -192,7 +190,7 @@ export class Barrier {
    *
    * @returns An awaitable that is already complete.
    *
-   * @example
+   * @example Aborting breaks the barrier for its waiters
    * ```ts
    * import { Barrier, BrokenBarrierError } from "./barrier.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -217,7 +215,7 @@ export class Barrier {
   /**
    * How many tasks must wait before all of them go on.
    *
-   * @example
+   * @example How many parties a barrier waits for
    * ```ts
    * import { Barrier } from "./barrier.ts";
    * import assert from "node:assert/strict";
@@ -232,12 +230,12 @@ export class Barrier {
   /**
    * How many tasks wait in the barrier now (0 while it drains or resets), Python's `n_waiting`.
    *
-   * @example
+   * @example A cancelled waiter leaves the count
    * ```ts
    * import { Barrier } from "./barrier.ts";
    * import { CancelledError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import assert from "node:assert/strict";
    *
    * const loop = newEventLoop();
@@ -260,7 +258,7 @@ export class Barrier {
   /**
    * Whether the barrier is broken (by `abort()`).
    *
-   * @example
+   * @example Broken once aborted
    * ```ts
    * import { Barrier } from "./barrier.ts";
    * import assert from "node:assert/strict";
@@ -280,7 +278,7 @@ export class Barrier {
    *
    * @returns The description.
    *
-   * @example
+   * @example Filling, then broken
    * ```ts
    * import { Barrier } from "./barrier.ts";
    * import assert from "node:assert/strict";

@@ -6,7 +6,7 @@
  * ```ts
  * import { Condition } from "./condition.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -38,8 +38,6 @@ import { Lock } from "./lock.ts";
 import type { EventLoop } from "./loop.ts";
 import { awaitable } from "./_awaitable.ts";
 import { boundLoop } from "./_loop_bound.ts";
-
-export type { Awaitable, Thenable } from "./future.ts";
 
 /**
  * A condition variable (Python's `asyncio.Condition`): `wait()` releases the lock, waits for a `notify()`, and
@@ -96,7 +94,7 @@ export class Condition {
    *
    * @returns True while any task holds the lock.
    *
-   * @example
+   * @example Locked with its underlying lock
    * ```ts
    * import { Condition } from "./condition.ts";
    * import { Lock } from "./lock.ts";
@@ -118,7 +116,7 @@ export class Condition {
    * @returns An awaitable of a `Disposable` that releases the lock, for `using`.
    * @throws {InvalidStateError} When awaited, if it must wait and no event loop is running.
    *
-   * @example
+   * @example Released at the end of a using block
    * ```ts
    * import { Condition } from "./condition.ts";
    * import assert from "node:assert/strict";
@@ -140,7 +138,7 @@ export class Condition {
    *
    * @throws {InvalidStateError} If the lock is not held.
    *
-   * @example
+   * @example Release by hand
    * ```ts
    * import { Condition } from "./condition.ts";
    * import assert from "node:assert/strict";
@@ -165,7 +163,7 @@ export class Condition {
    * @throws {InvalidStateError} When awaited, if the lock is not held (CPython's `RuntimeError('cannot wait on
    * un-acquired lock')`), or no event loop is running.
    *
-   * @example
+   * @example Woken by notify(), holding the lock again
    * ```ts
    * import { Condition } from "./condition.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -200,11 +198,11 @@ export class Condition {
    * @throws {TypeError} If `predicate` is not a function.
    * @throws {InvalidStateError} When awaited, if it must wait and the lock is not held.
    *
-   * @example
+   * @example Wait until a predicate holds
    * ```ts
    * import { Condition } from "./condition.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import assert from "node:assert/strict";
    *
    * const loop = newEventLoop();
@@ -243,7 +241,7 @@ export class Condition {
    * @throws {TypeError} If `n` is not a number.
    * @throws {RangeError} If `n` is negative, NaN or not an integer.
    *
-   * @example
+   * @example Notify needs the lock
    * ```ts
    * import { Condition } from "./condition.ts";
    * import { InvalidStateError } from "./errors.ts";
@@ -271,11 +269,11 @@ export class Condition {
    *
    * @throws {InvalidStateError} If the lock is not held.
    *
-   * @example
+   * @example Wake every waiter
    * ```ts
    * import { Condition } from "./condition.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import assert from "node:assert/strict";
    *
    * const loop = newEventLoop();
@@ -304,7 +302,7 @@ export class Condition {
    *
    * @returns The description.
    *
-   * @example
+   * @example An unlocked condition
    * ```ts
    * import { Condition } from "./condition.ts";
    * import assert from "node:assert/strict";

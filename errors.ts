@@ -44,7 +44,7 @@ export class CancelledError extends Error {
  * Raised when an operation is not allowed in the object's current state (Python's `asyncio.InvalidStateError`):
  * setting the result of a future twice, reading the result of a pending one, running a closed loop.
  *
- * @example
+ * @example The error's name
  * ```ts
  * import { InvalidStateError } from "./errors.ts";
  * import assert from "node:assert/strict";
@@ -69,7 +69,7 @@ export class InvalidStateError extends Error {
  * Raised when an operation runs out of time (Python's `TimeoutError`): `waitFor`, `timeout()` scopes and the
  * blocking `result(timeoutMs)` of a concurrent future.
  *
- * @example
+ * @example The error's name
  * ```ts
  * import { TimeoutError } from "./errors.ts";
  * import assert from "node:assert/strict";

@@ -5,7 +5,7 @@
  * ```ts
  * import { Event } from "./event.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -26,8 +26,6 @@ import type { Awaitable, Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import { boundLoop } from "./_loop_bound.ts";
 import { ReadyOrWait } from "./_ready_or_wait.ts";
-
-export type { Awaitable, Thenable } from "./future.ts";
 
 /**
  * A flag that starts false; `set()` makes it true and wakes every task waiting for it, `clear()` makes it false
@@ -63,7 +61,7 @@ export class Event {
    *
    * @returns True between `set()` and `clear()`.
    *
-   * @example
+   * @example Set or not
    * ```ts
    * import { Event } from "./event.ts";
    * import assert from "node:assert/strict";
@@ -81,7 +79,7 @@ export class Event {
   /**
    * Sets the flag and wakes every task waiting for it; until `clear()`, `wait()` returns at once.
    *
-   * @example
+   * @example A set event's wait() finishes at once
    * ```ts
    * import { Event } from "./event.ts";
    * import assert from "node:assert/strict";
@@ -101,7 +99,7 @@ export class Event {
    * Clears the flag: later `wait()` calls wait for the next `set()`. Tasks already woken by a `set()` still return
    * from their `wait()`.
    *
-   * @example
+   * @example Clear a set event
    * ```ts
    * import { Event } from "./event.ts";
    * import assert from "node:assert/strict";
@@ -125,11 +123,11 @@ export class Event {
    * @throws {InvalidStateError} When awaited, if it must wait and no event loop is running, or the event already
    * made tasks of another loop wait.
    *
-   * @example
+   * @example A task waits until the event is set
    * ```ts
    * import { Event } from "./event.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
    *
@@ -154,7 +152,7 @@ export class Event {
    *
    * @returns The description.
    *
-   * @example
+   * @example Unset, then set
    * ```ts
    * import { Event } from "./event.ts";
    * import assert from "node:assert/strict";

@@ -28,8 +28,6 @@ import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import type { EventLoop } from "./loop.ts";
 
-export { CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
-
 // The states, with the exception's "retrieved" mark folded in so that a future stays six fields small.
 const PENDING = 0;
 const FINISHED = 1; // with a result
@@ -134,7 +132,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @returns The future's event loop.
    *
-   * @example
+   * @example The loop a future belongs to
    * ```ts
    * import { Future } from "./future.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -154,7 +152,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @returns True once the future left the pending state.
    *
-   * @example
+   * @example Done once it has a result
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -176,7 +174,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @returns True if `cancel()` ended it.
    *
-   * @example
+   * @example Cancelled after cancel()
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -196,7 +194,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * The state of the future: `"pending"`, `"done"` or `"cancelled"` (a task also reports `"running"` once its
    * coroutine has started).
    *
-   * @example
+   * @example Pending, then cancelled
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -221,9 +219,9 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @throws {CancelledError} If it was cancelled.
    * @throws The exception given to `setException`, if it failed.
    *
-   * @example
+   * @example No result until one is set
    * ```ts
-   * import { InvalidStateError } from "./future.ts";
+   * import { InvalidStateError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
    *
@@ -253,7 +251,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @throws {InvalidStateError} If the future is still pending.
    * @throws {CancelledError} If it was cancelled.
    *
-   * @example
+   * @example The exception a future failed with
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -282,9 +280,9 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @param value The result.
    * @throws {InvalidStateError} If the future is already done.
    *
-   * @example
+   * @example A result can be set once
    * ```ts
-   * import { InvalidStateError } from "./future.ts";
+   * import { InvalidStateError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
    *
@@ -311,7 +309,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @throws {InvalidStateError} If the future is already done.
    * @throws {TypeError} If the exception is `undefined` or a `CancelledError`.
    *
-   * @example
+   * @example result() throws the exception set
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -342,9 +340,9 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @param message The message of the `CancelledError` that awaiting the future will raise.
    * @returns False if the future was already done, true otherwise.
    *
-   * @example
+   * @example Cancel with a message, once
    * ```ts
-   * import { CancelledError } from "./future.ts";
+   * import { CancelledError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
    *
@@ -369,7 +367,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @param callback Called with the future.
    * @throws {TypeError} If `callback` is not a function.
    *
-   * @example
+   * @example Done-callbacks run in registration order
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -398,7 +396,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    * @param callback The callback given to `addDoneCallback`.
    * @returns How many registrations were removed.
    *
-   * @example
+   * @example Remove every registration of a callback
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -498,7 +496,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @returns An iterator that yields the future while it is pending and returns its result.
    *
-   * @example
+   * @example Wait on a future with yield* in a generator coroutine
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -522,7 +520,7 @@ export class Future<T = unknown> implements Awaitable<T> {
    *
    * @returns The description.
    *
-   * @example
+   * @example Pending, then finished
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -705,7 +703,7 @@ class FutureIterator<T> implements Iterator<unknown, T, unknown> {
  * @param value Anything.
  * @returns True for futures and tasks.
  *
- * @example
+ * @example A Future, not a promise
  * ```ts
  * import { isFuture } from "./future.ts";
  * import { newEventLoop } from "./loop.ts";
@@ -732,7 +730,7 @@ export function isFuture(value: unknown): value is Future<unknown> {
  * @returns A future that settles as the source does.
  * @throws {TypeError} If `source` is not awaitable.
  *
- * @example
+ * @example A promise as a Future of the loop
  * ```ts
  * import { wrapFuture } from "./future.ts";
  * import { newEventLoop } from "./loop.ts";

@@ -5,7 +5,7 @@
  * ```ts
  * import { gather } from "./gather.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -25,13 +25,11 @@
 
 import { currentOrNewLoop } from "./_current.ts";
 import { describe } from "./_describe.ts";
-import { type AwaitableLike, checkAwaitable, isAwaitableLike, loopOf } from "./_awaitable_like.ts";
+import { checkAwaitable, isAwaitableLike, loopOf } from "./_awaitable_like.ts";
 import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
-import { ensureFuture } from "./task.ts";
-
-export type { AwaitableLike } from "./_awaitable_like.ts";
+import { type AwaitableLike, ensureFuture } from "./task.ts";
 
 /** Options of `gather(aws, options)`. */
 export interface GatherOptions {
@@ -91,7 +89,7 @@ export type ResultOf<A> = A extends Future<infer R> ? R
  * ```ts
  * import { gather } from "./gather.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -126,11 +124,11 @@ export function gather<T extends readonly AwaitableLike<unknown>[]>(...aws: T): 
  * @returns A Future of the results in input order (errors among them with `returnExceptions`).
  * @throws {TypeError} If `aws` is not an iterable of awaitables.
  *
- * @example
+ * @example Results in input order
  * ```ts
  * import { gather } from "./gather.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();
@@ -152,7 +150,7 @@ export function gather<T>(
  * @returns A Future of the results in input order.
  * @throws {TypeError} If `aws` is not an iterable of awaitables.
  *
- * @example
+ * @example Gather the awaitables of a Set
  * ```ts
  * import { gather } from "./gather.ts";
  * import { newEventLoop } from "./loop.ts";

@@ -25,7 +25,7 @@ import type { EventLoop } from "./loop.ts";
 /**
  * A callback scheduled with `loop.callSoon` (Python's `asyncio.Handle`).
  *
- * @example
+ * @example Cancel a scheduled callback
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import assert from "node:assert/strict";
@@ -62,7 +62,7 @@ export class Handle {
   /**
    * Cancels the call: it will not run. Cancelling twice, or after it ran, does nothing.
    *
-   * @example
+   * @example Cancel a timer before it fires
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -87,7 +87,7 @@ export class Handle {
    *
    * @returns True after `cancel()`.
    *
-   * @example
+   * @example A fresh handle is not cancelled
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -106,7 +106,7 @@ export class Handle {
    *
    * @returns The event loop.
    *
-   * @example
+   * @example The loop a handle belongs to
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -124,7 +124,7 @@ export class Handle {
    * Runs the callback unless cancelled; an exception goes to the loop's exception handler, as CPython's
    * `Handle._run`.
    *
-   * @example
+   * @example Run a handle's callback by hand
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -158,7 +158,7 @@ export class Handle {
    *
    * @returns The description.
    *
-   * @example
+   * @example Named after its callback
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -177,7 +177,7 @@ export class Handle {
 /**
  * A callback scheduled for a time with `loop.callLater` or `loop.callAt` (Python's `asyncio.TimerHandle`).
  *
- * @example
+ * @example The loop time a timer is due
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
@@ -218,7 +218,7 @@ export class TimerHandle extends Handle {
    *
    * @returns The deadline in the loop's `time()` scale.
    *
-   * @example
+   * @example A timer set with callAt
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -245,7 +245,7 @@ export class TimerHandle extends Handle {
   /**
    * Cancels the call and tells the loop, so that a heap full of cancelled timers gets cleaned up.
    *
-   * @example
+   * @example Cancel a timer
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -268,7 +268,7 @@ export class TimerHandle extends Handle {
    *
    * @returns The description.
    *
-   * @example
+   * @example Its due time and callback
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";

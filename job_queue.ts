@@ -164,7 +164,8 @@ export interface ConsumeOptions {
  * import { CancelledError } from "./errors.ts";
  * import { MemoryJobQueue } from "./memory_job_queue.ts";
  * import { run } from "./runner.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { createTask } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import assert from "node:assert/strict";
  *
  * const queue: JobQueue<number> = new MemoryJobQueue<number>();

@@ -9,7 +9,7 @@
  * ```ts
  * import { Lock } from "./lock.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -41,8 +41,6 @@ import type { Awaitable, Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import { boundLoop } from "./_loop_bound.ts";
 import { ReadyOrWait } from "./_ready_or_wait.ts";
-
-export type { Awaitable, Thenable } from "./future.ts";
 
 /**
  * A lock between tasks (Python's `asyncio.Lock`): not owned by a task, so any task may release it.
@@ -84,7 +82,7 @@ export class Lock {
    *
    * @returns True between an `acquire()` and its `release()`.
    *
-   * @example
+   * @example Locked between acquire and release
    * ```ts
    * import { Lock } from "./lock.ts";
    * import assert from "node:assert/strict";
@@ -114,7 +112,7 @@ export class Lock {
    * ```ts
    * import { Lock } from "./lock.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import assert from "node:assert/strict";
    *
    * const loop = newEventLoop();
@@ -150,7 +148,7 @@ export class Lock {
    *
    * @throws {InvalidStateError} If the lock is not held (CPython's `RuntimeError('Lock is not acquired.')`).
    *
-   * @example
+   * @example Releasing an unlocked lock throws
    * ```ts
    * import { InvalidStateError } from "./errors.ts";
    * import { Lock } from "./lock.ts";
@@ -173,7 +171,7 @@ export class Lock {
    *
    * @returns The description.
    *
-   * @example
+   * @example Unlocked, then locked
    * ```ts
    * import { Lock } from "./lock.ts";
    * import assert from "node:assert/strict";

@@ -4,9 +4,10 @@
  *
  * One loop iteration, as CPython's `_run_once`: move the timers that are due into the ready queue, then run
  * exactly the callbacks that were ready when the iteration began — callbacks scheduled meanwhile run in the next
- * iteration. Between iterations the loop gives the thread back to Deno (a macrotask per iteration), so host
- * timers, I/O and worker messages are never starved. All pending timers share one host timer, set for the
- * earliest deadline. Callbacks only run while the loop runs (`runUntilComplete`, `runForever`).
+ * iteration. Between iterations the loop gives the thread back to Deno (a macrotask, or after a short chain of
+ * iterations), so host timers, I/O and worker messages are never starved; all pending timers share one host timer,
+ * set for the earliest deadline (how the loop waits on the host is `_host_pacing.ts`). Callbacks only run while the
+ * loop runs (`runUntilComplete`, `runForever`).
  *
  * Durations are milliseconds; `time()` is the loop's clock in milliseconds.
  *
@@ -28,7 +29,6 @@
  * @module
  */
 
-import { clearImmediate, setImmediate } from "node:timers";
 import {
   currentLoop,
   currentOrNewLoop,
@@ -38,8 +38,9 @@ import {
   setLoopFactory,
   setRunningLoop,
 } from "./_current.ts";
-import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
+import { HostPacing } from "./_host_pacing.ts";
+import { callbackErrorReport, formatReport, reportLeftovers, slowCallbackReport } from "./_loop_reports.ts";
 import { runMicrotasks } from "./_microtask_checkpoint.ts";
 import { makeDefaultExecutor, submitAs } from "./_executor_hooks.ts";
 import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
@@ -48,9 +49,6 @@ import { Future, type Thenable, wrapFuture } from "./future.ts";
 import { Handle, TimerHandle } from "./handle.ts";
 import { type Coroutine, ensureFuture, Task, type TaskOptions } from "./task.ts";
 import type { Clock } from "./virtual_clock.ts";
-
-export type { Clock } from "./virtual_clock.ts";
-export { Handle, TimerHandle } from "./handle.ts";
 
 /** Options of `newEventLoop()`. */
 export interface EventLoopOptions {
@@ -97,14 +95,6 @@ const CLOCK_RESOLUTION_MS = 0.001;
 // `_MIN_SCHEDULED_TIMER_HANDLES` / `_MIN_CANCELLED_TIMER_HANDLES_FRACTION`).
 const MIN_CANCELLED_TIMERS_FOR_CLEANUP = 100;
 
-// How many iterations may follow one another within one host macrotask, and for how long, before the loop gives
-// the host a turn (see #requestIteration).
-const MAX_CHAINED_ITERATIONS = 64;
-const HOST_TURN_MS = 2;
-
-// The longest the loop sleeps on one host timer; a later deadline just re-arms it (CPython: 24 hours).
-const MAXIMUM_HOST_TIMER_MS = 24 * 3600 * 1000;
-
 let nextLoopId = 1;
 
 /**
@@ -144,18 +134,11 @@ export class EventLoop {
   #inIteration = false;
   #debug = false;
   #exceptionHandler: ExceptionHandler | null = null;
-  #immediate: ReturnType<typeof setImmediate> | null = null;
-  // An iteration is scheduled (to follow at once, or in a host macrotask); see #requestIteration.
-  #iterationPending = false;
-  // The next iteration follows the current one within the same host macrotask (see #iterate).
-  #iterateAgain = false;
-  #chainedIterations = 0;
-  #hostTurnAt = 0;
+  // How the loop waits on the host between iterations (a macrotask, a host timer, or the next iteration at once).
+  #pacing = new HostPacing((afterHostTurn) => this.#runOnce(afterHostTurn));
   // Set when a callback resumed or started an async function, or ran user code: its microtasks must run before
   // the next callback, as a coroutine's step completes within CPython's callback (see _microtask_checkpoint.ts).
   #microtasksMatter = false;
-  #hostTimer: ReturnType<typeof setTimeout> | null = null;
-  #hostTimerDeadline = Infinity;
   #runFinished: (() => void) | null = null;
   #defaultExecutor: Executor | null = null;
   #unretrieved = new Set<Future<unknown>>();
@@ -183,7 +166,7 @@ export class EventLoop {
    *
    * @returns The current loop time.
    *
-   * @example
+   * @example The time of a virtual clock
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
@@ -207,7 +190,7 @@ export class EventLoop {
    * @throws {TypeError} If `callback` is not a function.
    * @throws {InvalidStateError} If the loop is closed.
    *
-   * @example
+   * @example A callback with arguments
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -240,7 +223,7 @@ export class EventLoop {
    * @throws {TypeError} If `callback` is not a function.
    * @throws {InvalidStateError} If the loop is closed.
    *
-   * @example
+   * @example Stop the loop from a host timer
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -270,7 +253,7 @@ export class EventLoop {
    * @throws {RangeError} If `delayMs` is NaN.
    * @throws {InvalidStateError} If the loop is closed.
    *
-   * @example
+   * @example A timer on virtual time
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
@@ -301,7 +284,7 @@ export class EventLoop {
    * @throws {RangeError} If `whenMs` is NaN.
    * @throws {InvalidStateError} If the loop is closed.
    *
-   * @example
+   * @example A callback at a given loop time
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
@@ -336,7 +319,7 @@ export class EventLoop {
    * @typeParam T The type of its result.
    * @returns The future.
    *
-   * @example
+   * @example A future of this loop
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -359,7 +342,7 @@ export class EventLoop {
    * @returns The task.
    * @throws {TypeError} If `coro` is not a coroutine (a bare promise is refused with a hint).
    *
-   * @example
+   * @example A named task
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -386,10 +369,10 @@ export class EventLoop {
    * @throws {InvalidStateError} If the loop is closed or already running, or another loop runs on this thread,
    * or the loop was stopped before the awaitable finished.
    *
-   * @example
+   * @example Run until a sleep is over
    * ```ts
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import assert from "node:assert/strict";
    *
    * const loop = newEventLoop();
@@ -418,7 +401,7 @@ export class EventLoop {
    * @returns A promise that resolves when the loop stops.
    * @throws {InvalidStateError} If the loop is closed or already running, or another loop runs on this thread.
    *
-   * @example
+   * @example Run until a callback stops the loop
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -449,7 +432,7 @@ export class EventLoop {
    * Stops the loop after the current iteration (Python's `stop`): the callbacks already ready still run. Called
    * before the loop runs, the next run does one iteration and stops.
    *
-   * @example
+   * @example The callbacks already ready still run
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -473,7 +456,7 @@ export class EventLoop {
    *
    * @returns True between the start of `runForever`/`runUntilComplete` and its end.
    *
-   * @example
+   * @example Running only inside runUntilComplete
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -495,7 +478,7 @@ export class EventLoop {
    *
    * @throws {InvalidStateError} If the loop is running.
    *
-   * @example
+   * @example A closed loop schedules nothing
    * ```ts
    * import { InvalidStateError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -510,21 +493,7 @@ export class EventLoop {
   close(): void {
     if (this.#running) throw new InvalidStateError("Cannot close a running event loop");
     if (this.#closed) return;
-    if (this.#debug) {
-      for (const task of this._pendingTasks()) {
-        this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
-      }
-      for (const future of this.#unretrieved) {
-        const what = future instanceof Task ? "Task" : "Future";
-        let exception: unknown;
-        try {
-          exception = future.exception();
-        } catch (error) {
-          exception = error;
-        }
-        this.callExceptionHandler({ message: `${what} exception was never retrieved`, exception, future });
-      }
-    }
+    if (this.#debug) reportLeftovers(this, this._pendingTasks(), this.#unretrieved);
     this.#closed = true;
     this.#ready = [];
     this.#spare = [];
@@ -540,7 +509,7 @@ export class EventLoop {
    *
    * @returns True after `close()`.
    *
-   * @example
+   * @example Closed after close()
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -561,7 +530,7 @@ export class EventLoop {
    * @param handler `handler(loop, context)`, or `null`.
    * @throws {TypeError} If `handler` is neither a function nor null.
    *
-   * @example
+   * @example Receive a callback's error
    * ```ts
    * import { newEventLoop, type ExceptionContext } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -590,7 +559,7 @@ export class EventLoop {
    *
    * @returns The handler.
    *
-   * @example
+   * @example No handler by default
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -610,7 +579,7 @@ export class EventLoop {
    *
    * @param context `message`, and `exception`, `future`, `task`, `handle` where they apply.
    *
-   * @example
+   * @example Report to the handler set
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -646,7 +615,7 @@ export class EventLoop {
    *
    * @param context What `callExceptionHandler` received.
    *
-   * @example
+   * @example What the default handler prints
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -665,16 +634,7 @@ export class EventLoop {
    * ```
    */
   defaultExceptionHandler(context: ExceptionContext): void {
-    const lines = [context.message || "Unhandled exception in event loop"];
-    for (const [key, value] of Object.entries(context)) {
-      if (key === "message" || key === "exception") continue;
-      lines.push(`${key}: ${String(value)}`);
-    }
-    const exception = context.exception;
-    if (exception !== undefined) {
-      lines.push(exception instanceof Error ? (exception.stack ?? String(exception)) : String(exception));
-    }
-    console.error(lines.join("\n"));
+    console.error(formatReport(context));
   }
 
   /**
@@ -684,7 +644,7 @@ export class EventLoop {
    *
    * @param enabled Whether debug mode is on.
    *
-   * @example
+   * @example Turn debug mode on
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -704,7 +664,7 @@ export class EventLoop {
    *
    * @returns The debug flag.
    *
-   * @example
+   * @example Debug mode from the options
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -731,7 +691,7 @@ export class EventLoop {
    * @throws {InvalidStateError} If `executor` is null, the loop has no default executor and worker_pool.ts is not
    *   loaded.
    *
-   * @example
+   * @example An executor that runs the function inline
    * ```ts
    * import { newEventLoop, type Executor } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -766,12 +726,16 @@ export class EventLoop {
    *
    * @param executor The executor, or null.
    *
-   * @example
+   * @example Set the default executor
    * ```ts
-   * import { newEventLoop } from "./loop.ts";
+   * import { type Executor, newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
    *
+   * const inline: Executor = { submit: (fn: () => unknown) => Promise.resolve(fn()), shutdown: () => {} };
    * const loop = newEventLoop();
-   * loop.setDefaultExecutor({ submit: (fn: () => unknown) => Promise.resolve(fn()), shutdown: () => {} });
+   * loop.setDefaultExecutor(inline);
+   * assert.equal(loop.getDefaultExecutor(), inline);
+   * assert.equal(await loop.runUntilComplete(loop.runInExecutor(null, () => "inline")), "inline");
    * loop.close();
    * ```
    */
@@ -784,7 +748,7 @@ export class EventLoop {
    *
    * @returns The default executor.
    *
-   * @example
+   * @example No default executor until one is needed
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -803,12 +767,17 @@ export class EventLoop {
    *
    * @returns A promise that resolves once the executor has shut down.
    *
-   * @example
+   * @example Shut down the default executor, waiting for its work
    * ```ts
    * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
    *
+   * const shutdowns: unknown[] = [];
    * const loop = newEventLoop();
+   * loop.setDefaultExecutor({ submit: () => Promise.resolve(), shutdown: (options) => shutdowns.push(options) });
    * await loop.shutdownDefaultExecutor();
+   * assert.deepEqual(shutdowns, [{ wait: true }]);
+   * assert.equal(loop.getDefaultExecutor(), null);
    * loop.close();
    * ```
    */
@@ -823,7 +792,7 @@ export class EventLoop {
    *
    * @returns The description.
    *
-   * @example
+   * @example A loop's description
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -848,14 +817,14 @@ export class EventLoop {
       throw new InvalidStateError(`Cannot schedule ${callback.name || "a callback"}: the event loop is closed`);
     }
     this.#ready.push(callback, argument);
-    if (this.#running && !this.#inIteration && !this.#iterationPending) this.#requestIteration();
+    if (this.#running && !this.#inIteration && !this.#pacing.pending) this.#requestIteration();
   }
 
   /** @ignore Puts a timer in the heap and moves the host timer earlier if it is the new first one. */
   _addTimer(timer: TimerEntry, when: number): void {
     timer._scheduled = true;
     this.#timers.push(timer, when);
-    if (this.#running && !this.#inIteration && when < this.#hostTimerDeadline) this.#scheduleNext();
+    if (this.#running && !this.#inIteration && when < this.#pacing.timerDeadline) this.#scheduleNext();
   }
 
   /** @ignore Counts a cancelled timer that still sits in the heap. */
@@ -897,15 +866,7 @@ export class EventLoop {
    */
   _iterateFromHostCallback(): void {
     if (!this.#running || this.#inIteration || this.#ready.length === 0 || runMicrotasks !== null) return;
-    if (this.#iterationPending) {
-      if (this.#immediate === null) return;
-      // Replace the host turn already asked for.
-      clearImmediate(this.#immediate);
-      this.#immediate = null;
-    }
-    this.#iterationPending = true;
-    this.#chainedIterations++;
-    outsideTasks(() => queueMicrotask(this.#onMicrotask));
+    this.#pacing.iterateSoon();
   }
 
   /** @ignore Notes that the running callback started work that continues in microtasks (see #runBatch). */
@@ -1013,21 +974,12 @@ export class EventLoop {
         runMicrotasks();
       }
       const took = performance.now() - start;
-      if (took >= this.slowCallbackDuration) {
-        this.callExceptionHandler({
-          message: `Executing ${describeCallback(callback, argument)} took ${took.toFixed(1)} ms`,
-          handle: argument instanceof Handle ? argument : undefined,
-          task: argument instanceof Task ? argument : undefined,
-        });
-      }
+      if (took >= this.slowCallbackDuration) this.callExceptionHandler(slowCallbackReport(callback, argument, took));
     }
   }
 
   #reportCallbackError(callback: (arg: unknown) => void, argument: unknown, error: unknown): void {
-    this.callExceptionHandler({
-      message: `Exception in callback ${describeCallback(callback, argument)}`,
-      exception: error,
-    });
+    this.callExceptionHandler(callbackErrorReport(callback, argument, error));
   }
 
   // Decides how the loop waits for its next iteration: at once if callbacks are ready (or it is stopping),
@@ -1045,99 +997,33 @@ export class EventLoop {
       this.#requestIteration();
       return;
     }
-    if (this.#hostTimer !== null) {
-      if (this.#hostTimerDeadline <= deadline) return;
-      clearTimeout(this.#hostTimer);
-    }
-    this.#hostTimerDeadline = deadline;
-    // Capped as CPython caps its select() timeout: host timers overflow past 2^31-1 ms and would fire at once.
-    const delay = Math.min(MAXIMUM_HOST_TIMER_MS, Math.max(0, Math.ceil(deadline - this.#clock.now())));
-    this.#hostTimer = outsideTasks(() => setTimeout(this.#onHostTimer, delay));
-  }
-
-  #onHostTimer = (): void => {
-    this.#hostTimer = null;
-    this.#hostTimerDeadline = Infinity;
-    if (!this.#iterationPending) this.#iterate();
-  };
-
-  #onImmediate = (): void => {
-    this.#immediate = null;
-    this.#iterationPending = false;
-    this.#iterate();
-  };
-
-  // Without microtask checkpoints only: an iteration right after a worker message (see _iterateFromHostCallback).
-  #onMicrotask = (): void => {
-    this.#iterationPending = false;
-    this.#runOnce(false);
-    this.#iterateChained();
-  };
-
-  // A host macrotask's iterations: the first, then as many as may follow at once (see #requestIteration).
-  #iterate(): void {
-    this.#chainedIterations = 0;
-    this.#hostTurnAt = performance.now();
-    this.#runOnce(true);
-    this.#iterateChained();
-  }
-
-  #iterateChained(): void {
-    while (this.#iterateAgain) {
-      this.#iterateAgain = false;
-      this.#iterationPending = false;
-      this.#runOnce(false);
-    }
+    this.#pacing.wakeAt(deadline, this.#clock.now());
   }
 
   #requestIteration(): void {
-    if (this.#iterationPending) return;
-    this.#iterationPending = true;
-    // Asked at the end of an iteration, the next one follows at once, in the same host macrotask, which saves a
-    // host turn (a few microseconds) — but only if everything the iteration started has run: with microtask
-    // checkpoints it has (see #runBatch); without them, only if no async function resumed and no user callback
-    // ran. A host turn still comes at least every MAX_CHAINED_ITERATIONS iterations and every HOST_TURN_MS, so
-    // host timers, I/O and worker messages are never starved. Anywhere else (a callSoon from a host callback or a
-    // microtask), other microtasks may follow, so the host turn it is.
-    if (
-      this.#inIteration && (runMicrotasks !== null || !this.#microtasksMatter) && this.#ready.length > 0 &&
-      this.#chainedIterations < MAX_CHAINED_ITERATIONS &&
-      // The clock is read every 8th iteration only: it costs as much as a short iteration.
-      ((this.#chainedIterations & 7) !== 7 || performance.now() - this.#hostTurnAt < HOST_TURN_MS)
-    ) {
-      this.#chainedIterations++;
-      this.#iterateAgain = true;
-    } else {
-      this.#immediate = outsideTasks(() => setImmediate(this.#onImmediate));
-    }
+    if (this.#pacing.pending) return;
+    // Asked at the end of an iteration, the next one may follow at once if everything the iteration started has
+    // run: with microtask checkpoints it has (see #runBatch); without them, only if no async function resumed and
+    // no user callback ran.
+    this.#pacing.request(
+      this.#inIteration && (runMicrotasks !== null || !this.#microtasksMatter) && this.#ready.length > 0,
+    );
   }
 
   #finishRun(): void {
     this.#running = false;
     this.#stopping = false;
-    if (this.#immediate !== null) {
-      clearImmediate(this.#immediate);
-      this.#immediate = null;
-    }
-    this.#iterationPending = false;
-    this.#iterateAgain = false;
-    if (this.#hostTimer !== null) {
-      clearTimeout(this.#hostTimer);
-      this.#hostTimer = null;
-      this.#hostTimerDeadline = Infinity;
-    }
+    this.#pacing.cancel();
     const finished = this.#runFinished;
     this.#runFinished = null;
     // Resolve only after the microtasks of this last iteration: an async function a callback resumed runs to its
     // next await (or its end) first, as the coroutine would have within CPython's iteration. Otherwise code after
     // `await loop.runForever()` could close the loop under a task that is still finishing.
     // Until then this loop stays the thread's running loop: those microtasks belong to its last iteration.
-    outsideTasks(() =>
-      setImmediate(() => {
-        if (runningLoop === this && !this.#running) setRunningLoop(null);
-        finished?.();
-      })
-    );
+    this.#pacing.afterHostTurn(() => {
+      if (runningLoop === this && !this.#running) setRunningLoop(null);
+      finished?.();
+    });
   }
 
   #checkOpen(): void {
@@ -1166,22 +1052,11 @@ function fireTimer(timer: TimerEntry): void {
   timer._fire();
 }
 
-function describeCallback(callback: (arg: never) => void, argument: unknown): string {
-  if (argument instanceof Handle || argument instanceof Future) return String(argument);
-  return callback.name || "anonymous callback";
-}
-
 function checkTime(value: unknown, method: string, what: string): void {
   if (typeof value !== "number") {
     throw new TypeError(`Cannot ${method}(): the ${what} must be a number of ms, received ${describe(value)}`);
   }
   if (Number.isNaN(value)) throw new RangeError(`Cannot ${method}(): the ${what} must be a number of ms, received NaN`);
-}
-
-// Host callbacks inherit the async context they were scheduled in; the loop's own must start from none, or a
-// callback of the next iteration would look as if it ran inside whichever task happened to wake the loop.
-function outsideTasks<R>(schedule: () => R): R {
-  return taskContext.outsideTasks(schedule);
 }
 
 setLoopFactory(() => new EventLoop());
@@ -1192,7 +1067,7 @@ setLoopFactory(() => new EventLoop());
  * @param options `clock` (e.g. a `VirtualClock` for tests) and `debug`.
  * @returns The loop.
  *
- * @example
+ * @example A new loop, not running
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import assert from "node:assert/strict";
@@ -1212,7 +1087,7 @@ export function newEventLoop(options?: EventLoopOptions): EventLoop {
  *
  * @returns The loop.
  *
- * @example
+ * @example The same loop every time
  * ```ts
  * import { getEventLoop, setEventLoop } from "./loop.ts";
  * import assert from "node:assert/strict";
@@ -1233,7 +1108,7 @@ export function getEventLoop(): EventLoop {
  * @param loop The loop, or null.
  * @throws {TypeError} If `loop` is neither an EventLoop nor null.
  *
- * @example
+ * @example Make a loop the thread's loop
  * ```ts
  * import { getEventLoop, newEventLoop, setEventLoop } from "./loop.ts";
  * import assert from "node:assert/strict";
@@ -1258,7 +1133,7 @@ export function setEventLoop(loop: EventLoop | null): void {
  * @returns The running loop.
  * @throws {InvalidStateError} If no loop is running.
  *
- * @example
+ * @example Only inside a running loop
  * ```ts
  * import { getRunningLoop, newEventLoop } from "./loop.ts";
  * import assert from "node:assert/strict";

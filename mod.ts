@@ -2,7 +2,7 @@
  * asyncio for Deno: Python's asyncio model — an event loop object, Future, Task with real cancellation — as a
  * Deno-native TypeScript module. Names are CPython 3.12's in camelCase; durations are milliseconds.
  *
- * @example
+ * @example Two tasks on one loop
  * ```ts
  * import { createTask, run, sleep } from "./mod.ts";
  * import assert from "node:assert/strict";
@@ -23,6 +23,7 @@ export * from "./future.ts";
 export * from "./handle.ts";
 export * from "./loop.ts";
 export * from "./task.ts";
+export * from "./sleep.ts";
 export * from "./runner.ts";
 export * from "./virtual_clock.ts";
 export * from "./gather.ts";

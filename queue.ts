@@ -38,20 +38,16 @@
  * @module
  */
 
-import { awaitable } from "./_awaitable.ts";
-import { isThenable } from "./_awaitable_like.ts";
-import { taskContext } from "./_task_context.ts";
+import { GET, JOIN, type OperationKind, PUT, QueueOperation } from "./_queue_operation.ts";
+import { Deque, Heap, type ItemStore, Stack } from "./_queue_stores.ts";
 import { describe } from "./_describe.ts";
 import type { Awaitable, Future } from "./future.ts";
-import type { Task } from "./task.ts";
-
-export type { Awaitable, Thenable } from "./future.ts";
 import { getRunningLoop } from "./loop.ts";
 
 /**
  * Raised by `getNowait()` when the queue is empty (Python's `asyncio.QueueEmpty`).
  *
- * @example
+ * @example getNowait() on an empty queue
  * ```ts
  * import { Queue, QueueEmpty } from "./queue.ts";
  * import assert from "node:assert/strict";
@@ -75,7 +71,7 @@ export class QueueEmpty extends Error {
 /**
  * Raised by `putNowait()` when the queue is full (Python's `asyncio.QueueFull`).
  *
- * @example
+ * @example putNowait() on a full queue
  * ```ts
  * import { Queue, QueueFull } from "./queue.ts";
  * import assert from "node:assert/strict";
@@ -102,7 +98,7 @@ export class QueueFull extends Error {
  * Raised by `put()` / `putNowait()` on a shut-down queue, and by `get()` / `getNowait()` once a shut-down queue
  * is empty (Python 3.13's `asyncio.QueueShutDown`).
  *
- * @example
+ * @example putNowait() on a shut-down queue
  * ```ts
  * import { Queue, QueueShutDown } from "./queue.ts";
  * import assert from "node:assert/strict";
@@ -143,365 +139,6 @@ export interface PriorityQueueOptions<T> extends QueueOptions {
    */
   compare?: (a: T, b: T) => number;
 }
-
-// ---- Item storage: the part that differs between Queue, LifoQueue and PriorityQueue (CPython's _put/_get). ----
-
-interface ItemStore<T> {
-  readonly size: number;
-  push(item: T): void;
-  take(): T;
-  clear(): void;
-}
-
-// A FIFO of items: a ring buffer whose capacity is a power of two, doubled when full, so push and take are O(1)
-// without copying (Array#shift is O(n); a moving head over a growing array must compact). Also holds the waiting
-// getters and putters.
-class Deque<T> implements ItemStore<T> {
-  #buffer: (T | undefined)[] = new Array(8);
-  #mask = 7;
-  #head = 0;
-  #size = 0;
-
-  get size(): number {
-    return this.#size;
-  }
-
-  push(item: T): void {
-    if (this.#size > this.#mask) this.#grow();
-    this.#buffer[(this.#head + this.#size) & this.#mask] = item;
-    this.#size++;
-  }
-
-  take(): T {
-    const buffer = this.#buffer;
-    const head = this.#head;
-    const item = buffer[head] as T;
-    buffer[head] = undefined;
-    this.#head = (head + 1) & this.#mask;
-    this.#size--;
-    return item;
-  }
-
-  remove(item: T): boolean {
-    const buffer = this.#buffer;
-    const mask = this.#mask;
-    for (let i = 0; i < this.#size; i++) {
-      if (buffer[(this.#head + i) & mask] !== item) continue;
-      // Close the gap by moving the later entries one slot towards the head.
-      for (let j = i; j < this.#size - 1; j++) {
-        buffer[(this.#head + j) & mask] = buffer[(this.#head + j + 1) & mask];
-      }
-      buffer[(this.#head + this.#size - 1) & mask] = undefined;
-      this.#size--;
-      return true;
-    }
-    return false;
-  }
-
-  clear(): void {
-    this.#buffer = new Array(8);
-    this.#mask = 7;
-    this.#head = 0;
-    this.#size = 0;
-  }
-
-  #grow(): void {
-    const old = this.#buffer;
-    const buffer: (T | undefined)[] = new Array(old.length * 2);
-    for (let i = 0; i < this.#size; i++) buffer[i] = old[(this.#head + i) & this.#mask];
-    this.#buffer = buffer;
-    this.#mask = buffer.length - 1;
-    this.#head = 0;
-  }
-}
-
-class Stack<T> implements ItemStore<T> {
-  #items: T[] = [];
-
-  get size(): number {
-    return this.#items.length;
-  }
-
-  push(item: T): void {
-    this.#items.push(item);
-  }
-
-  take(): T {
-    return this.#items.pop() as T;
-  }
-
-  clear(): void {
-    this.#items = [];
-  }
-}
-
-// A binary min-heap under `compare`. Each entry carries its insertion number, and ties are broken by it, so items
-// that compare equal come out first-in first-out.
-class Heap<T> implements ItemStore<T> {
-  #items: T[] = [];
-  #order: number[] = [];
-  #counter = 0;
-  #compare: (a: T, b: T) => number;
-
-  constructor(compare: (a: T, b: T) => number) {
-    this.#compare = compare;
-  }
-
-  get size(): number {
-    return this.#items.length;
-  }
-
-  push(item: T): void {
-    const items = this.#items;
-    const order = this.#order;
-    const sequence = this.#counter++;
-    let index = items.length;
-    items.push(item);
-    order.push(sequence);
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (!this.#before(item, sequence, items[parent], order[parent])) break;
-      items[index] = items[parent];
-      order[index] = order[parent];
-      index = parent;
-    }
-    items[index] = item;
-    order[index] = sequence;
-  }
-
-  take(): T {
-    const items = this.#items;
-    const order = this.#order;
-    const top = items[0];
-    const lastItem = items.pop() as T;
-    const lastOrder = order.pop() as number;
-    const size = items.length;
-    if (size === 0) {
-      this.#counter = 0;
-      return top;
-    }
-    let index = 0;
-    for (;;) {
-      let child = 2 * index + 1;
-      if (child >= size) break;
-      if (child + 1 < size && this.#before(items[child + 1], order[child + 1], items[child], order[child])) child++;
-      if (!this.#before(items[child], order[child], lastItem, lastOrder)) break;
-      items[index] = items[child];
-      order[index] = order[child];
-      index = child;
-    }
-    items[index] = lastItem;
-    order[index] = lastOrder;
-    return top;
-  }
-
-  clear(): void {
-    this.#items = [];
-    this.#order = [];
-    this.#counter = 0;
-  }
-
-  #before(a: T, aOrder: number, b: T, bOrder: number): boolean {
-    const comparison = this.#compare(a, b);
-    return comparison < 0 || (!(comparison > 0) && aOrder < bOrder);
-  }
-}
-
-// ---- The awaitables of put(), get() and join(). --------------------------------------------------------------
-
-// What a QueueOperation does (the `kind` of the queue's waiting steps).
-const GET = 0;
-const PUT = 1;
-const JOIN = 2;
-type OperationKind = typeof GET | typeof PUT | typeof JOIN;
-const OPERATION_NAMES = ["queue.get()", "queue.put()", "queue.join()"];
-
-// One call of put(), get() or join(): lazy like a Python coroutine — nothing happens until a task awaits it — and
-// awaitable once. When the operation can finish at once (an item to get, room to put) it does so in `then` / the
-// first `next`, without suspending the task — as CPython's `await queue.get()` on a non-empty queue never yields
-// to the loop. Otherwise it waits: delegated to with `yield*`, it runs the queue's waiting generator; awaited in an
-// async function's task, an `AsyncWait` runs the same steps as callbacks, the task waiting on each waiter future
-// (so a cancel reaches it); awaited anywhere else, `awaitable()` drives the generator. The object is its own
-// iterator, and one class serves the three kinds, so the no-wait path allocates one small object.
-class QueueOperation<T, R> implements Awaitable<R>, Iterator<unknown, R, unknown> {
-  #queue: Queue<T>;
-  #kind: OperationKind;
-  #item: T | undefined;
-  #used = false;
-  #waiting: Iterator<unknown, R, unknown> | null = null;
-
-  constructor(queue: Queue<T>, kind: OperationKind, item: T | undefined) {
-    this.#queue = queue;
-    this.#kind = kind;
-    this.#item = item;
-  }
-
-  // deno-lint-ignore no-explicit-any
-  then(onFulfilled?: ((value: R) => any) | null, onRejected?: ((reason: any) => any) | null): void {
-    this.#claim();
-    // `await` calls `then` one microtask after the async function's step: a cancel that arrived in between
-    // surfaces here, before the operation does anything, so a task that ends cancelled never took or put an item.
-    const task = taskContext.getStore();
-    if (task !== undefined && typeof onRejected === "function" && task._deliverPendingCancel(onRejected)) return;
-    const queue = this.#queue;
-    const kind = this.#kind;
-    if (queue._canFinish(kind)) {
-      let value: R;
-      try {
-        value = queue._finish(kind, this.#item) as R;
-      } catch (error) {
-        if (typeof onRejected === "function") onRejected(error);
-        return;
-      }
-      if (typeof onFulfilled === "function") onFulfilled(value);
-      return;
-    }
-    if (task !== undefined && typeof onFulfilled === "function" && typeof onRejected === "function") {
-      new AsyncWait(queue, kind, this.#item, task, onFulfilled, onRejected).wait();
-      return;
-    }
-    // (Thenable's `then` types its callbacks as required; GeneratorAwaitable hands missing ones to Promise#then.)
-    awaitable(() => this.#wait(), OPERATION_NAMES[kind]).then(
-      onFulfilled as (value: R) => unknown,
-      onRejected as (reason: unknown) => unknown,
-    );
-  }
-
-  [Symbol.iterator](): Iterator<unknown, R, unknown> {
-    this.#claim();
-    return this;
-  }
-
-  next(value?: unknown): IteratorResult<unknown, R> {
-    if (this.#waiting === null) {
-      const queue = this.#queue;
-      if (queue._canFinish(this.#kind)) return { value: queue._finish(this.#kind, this.#item) as R, done: true };
-      this.#waiting = this.#wait();
-    }
-    return this.#waiting.next(value);
-  }
-
-  throw(error: unknown): IteratorResult<unknown, R> {
-    if (this.#waiting === null) throw error;
-    return this.#waiting.throw!(error);
-  }
-
-  return(value: R): IteratorResult<unknown, R> {
-    if (this.#waiting === null) return { value, done: true };
-    return this.#waiting.return!(value);
-  }
-
-  // The generator that waits, then finishes it.
-  #wait(): Generator<unknown, R, unknown> {
-    return this.#queue._waitFor(this.#kind, this.#item) as Generator<unknown, R, unknown>;
-  }
-
-  #claim(): void {
-    if (this.#used) throw new TypeError("This queue operation was already awaited; call it again");
-    this.#used = true;
-  }
-}
-
-// The waiting part of a queue operation awaited in an async function's task, as callbacks: the queue's waiting
-// steps (`_waitFor`) without a generator and an async function to drive it. Each wait is the task's own await of a
-// waiter future — the task's waiter, which its cancel cancels — and the task's wake-up comes back here to re-check
-// the queue before the function resumes.
-class AsyncWait<T> {
-  #queue: Queue<T>;
-  #kind: OperationKind;
-  #item: T | undefined;
-  #task: Task<unknown>;
-  // deno-lint-ignore no-explicit-any
-  #onFulfilled: (value: any) => unknown;
-  // deno-lint-ignore no-explicit-any
-  #onRejected: (reason: any) => unknown;
-  #waiter: Future<void> | null = null;
-  #woken = (outcome: unknown): void => this.#resumed(outcome);
-
-  constructor(
-    queue: Queue<T>,
-    kind: OperationKind,
-    item: T | undefined,
-    task: Task<unknown>,
-    // deno-lint-ignore no-explicit-any
-    onFulfilled: (value: any) => unknown,
-    // deno-lint-ignore no-explicit-any
-    onRejected: (reason: any) => unknown,
-  ) {
-    this.#queue = queue;
-    this.#kind = kind;
-    this.#item = item;
-    this.#task = task;
-    this.#onFulfilled = onFulfilled;
-    this.#onRejected = onRejected;
-  }
-
-  wait(): void {
-    let waiter: Future<void>;
-    try {
-      waiter = this.#queue._enqueueWaiter(this.#kind);
-    } catch (error) {
-      this.#onRejected(error);
-      return;
-    }
-    this.#waiter = waiter;
-    // The task's own await of the waiter, resumed through #woken. (Registered with the task directly: a re-wait
-    // happens in the task's wake-up, a loop callback outside the task's async context.)
-    const task = this.#task;
-    if (task._awaitFuture(waiter as Future<unknown>, this.#woken, this.#woken)) return;
-    // The task waits on something else too (`Promise.all([queue.get(), …])`): a cancel of the task must reach
-    // this waiter as well.
-    if (!task.done()) task._alsoWaitOn(waiter as Future<unknown>);
-    waiter._addCallback(wokenByCallback, this);
-  }
-
-  /** Resumes after a plain done-callback of the waiter (see `wait`). */
-  _wokenByCallback(): void {
-    this.#resumed(undefined);
-  }
-
-  // The task woke: its waiter is done, or the task is cancelled. The task hands in the waiter's outcome, or a
-  // thenable that rejects with the error to raise (see Task#_wakeAsyncFunction); a plain callback (the task waited
-  // on something else too) hands in the result or the error.
-  #resumed(outcome: unknown): void {
-    const waiter = this.#waiter!;
-    // What is resolved here resumes the async function in microtasks: the loop completes that step first.
-    waiter.getLoop()._noteMicrotasks();
-    let error: unknown = NO_ERROR;
-    if (isThenable(outcome)) {
-      (outcome as PromiseLike<unknown>).then(undefined, (reason: unknown) => void (error = reason));
-    } else if (waiter.cancelled()) {
-      error = waiter._makeCancelledError();
-    }
-    const queue = this.#queue;
-    const kind = this.#kind;
-    if (error !== NO_ERROR) {
-      queue._abandonWaiter(kind, waiter);
-      this.#onRejected(error);
-      return;
-    }
-    if (kind === JOIN || queue._canFinish(kind)) {
-      let value: unknown;
-      try {
-        value = queue._finish(kind, this.#item);
-      } catch (finishError) {
-        this.#onRejected(finishError);
-        return;
-      }
-      this.#onFulfilled(value);
-      return;
-    }
-    // Woken, but another took the item (or the room) first, or the queue shut down: wait again.
-    this.wait();
-  }
-}
-
-function wokenByCallback<T>(wait: AsyncWait<T>): void {
-  wait._wokenByCallback();
-}
-
-// Marks "no error" in AsyncWait (undefined is a valid thing to throw).
-const NO_ERROR = Symbol("no error");
 
 // `for await (const item of queue)`: gets until the queue is shut down and empty. Written by hand rather than as an
 // async generator: no generator state to leave suspended on `break`, and no extra await per item at `yield`.
@@ -552,8 +189,9 @@ function checkMaxsize(kind: string, options: QueueOptions | undefined): number {
  * async-iterable: `for await (const item of queue)` gets items until the queue is shut down and empty (it does not
  * call `taskDone()` for you). In generator coroutines, loop on `yield* queue.get()` and catch `QueueShutDown`.
  *
- * As in CPython, a `maxsize` of 0 or less means unbounded. Awaiting `get()` in an async function unwraps an item that is itself a promise or Future (JavaScript's `await` flattens
- * thenables); `yield* queue.get()` returns the item as it is.
+ * As in CPython, a `maxsize` of 0 or less means unbounded. Awaiting `get()` in an async function unwraps an item
+ * that is itself a promise or Future (JavaScript's `await` flattens thenables); `yield* queue.get()` returns the
+ * item as it is.
  *
  * @typeParam T The type of the items.
  *
@@ -561,7 +199,7 @@ function checkMaxsize(kind: string, options: QueueOptions | undefined): number {
  * ```ts
  * import { Queue } from "./queue.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -611,7 +249,7 @@ export class Queue<T> implements AsyncIterable<T> {
   /**
    * The most items the queue holds; 0 means unbounded.
    *
-   * @example
+   * @example Bounded and unbounded
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -629,7 +267,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns The number of items.
    *
-   * @example
+   * @example Count the items
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -649,7 +287,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns True if `qsize()` is 0.
    *
-   * @example
+   * @example Empty until an item is put
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -669,7 +307,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns True if bounded and at capacity.
    *
-   * @example
+   * @example Full at maxsize
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -693,7 +331,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * `yield* queue.put(x)`.
    * @throws {QueueShutDown} (when awaited) If the queue is shut down, or gets shut down while this waits.
    *
-   * @example
+   * @example Put from an async function
    * ```ts
    * import { Queue } from "./queue.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -718,7 +356,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws {QueueShutDown} If the queue is shut down.
    * @throws {QueueFull} If the queue is full.
    *
-   * @example
+   * @example A full queue refuses
    * ```ts
    * import { Queue, QueueFull } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -749,7 +387,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws {QueueShutDown} (when awaited) If the queue is shut down and empty, or gets shut down while this
    * waits on an empty queue.
    *
-   * @example
+   * @example Get with yield* in a generator coroutine
    * ```ts
    * import { Queue } from "./queue.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -776,7 +414,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws {QueueShutDown} If the queue is empty and shut down.
    * @throws {QueueEmpty} If the queue is empty.
    *
-   * @example
+   * @example An empty queue refuses
    * ```ts
    * import { Queue, QueueEmpty } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -808,7 +446,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @throws {RangeError} If called more times than items were put.
    *
-   * @example
+   * @example One taskDone() per item
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -832,11 +470,11 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns An awaitable that settles when the count of unfinished items reaches zero.
    *
-   * @example
+   * @example Wait until every item is processed
    * ```ts
    * import { Queue } from "./queue.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
    *
@@ -866,7 +504,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @param immediate Drop the remaining items instead of letting them be got (default false).
    * @throws {TypeError} If `immediate` is not a boolean.
    *
-   * @example
+   * @example The remaining items can still be got
    * ```ts
    * import { Queue, QueueShutDown } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -904,7 +542,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns An async iterator of the items.
    *
-   * @example
+   * @example for await until shutdown
    * ```ts
    * import { Queue } from "./queue.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -932,7 +570,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns The description.
    *
-   * @example
+   * @example A queue's description
    * ```ts
    * import { Queue } from "./queue.ts";
    * import assert from "node:assert/strict";
@@ -952,51 +590,32 @@ export class Queue<T> implements AsyncIterable<T> {
     return `${text}>`;
   }
 
-  /**
-   * @ignore The waiting part of `get()` (0), `put()` (1) or `join()` (2) for generator code: CPython's loop in
-   * `Queue.get` / `Queue.put`, and `Event.wait` on `_finished`. Async functions run the same steps as callbacks
-   * (see `AsyncWait`).
-   */
-  *_waitFor(kind: number, item: T | undefined): Generator<unknown, unknown, unknown> {
-    while (!this._canFinish(kind)) {
-      const waiter = this._enqueueWaiter(kind);
-      try {
-        yield* waiter;
-      } catch (error) {
-        this._abandonWaiter(kind, waiter);
-        throw error;
-      }
-      if (kind === 2) return undefined;
-    }
-    return this._finish(kind, item);
-  }
-
-  /** @ignore Whether `get()` (0), `put()` (1) or `join()` (2) can finish without waiting. */
-  _canFinish(kind: number): boolean {
-    if (kind === 0) return this.#items.size > 0;
-    if (kind === 1) return !this.full();
+  /** @ignore Whether `get()`, `put()` or `join()` can finish without waiting (see `WaitingSteps`). */
+  _canFinish(kind: OperationKind): boolean {
+    if (kind === GET) return this.#items.size > 0;
+    if (kind === PUT) return !this.full();
     return this.#unfinishedTasks === 0;
   }
 
-  /** @ignore Finishes `get()` (0), `put()` (1) or `join()` (2) once `_canFinish(kind)` (may throw QueueShutDown). */
-  _finish(kind: number, item: T | undefined): unknown {
-    if (kind === 0) return this.getNowait();
-    if (kind === 1) this.putNowait(item as T);
+  /** @ignore Finishes `get()`, `put()` or `join()` once `_canFinish(kind)` (may throw QueueShutDown). */
+  _finish(kind: OperationKind, item: T | undefined): unknown {
+    if (kind === GET) return this.getNowait();
+    if (kind === PUT) this.putNowait(item as T);
     return undefined;
   }
 
   /**
-   * @ignore A waiter future for one wait of `get()` (0), `put()` (1) or `join()` (2), in line with the others; a
+   * @ignore A waiter future for one wait of `get()`, `put()` or `join()`, in line with the others; a
    * get or put on a shut-down queue has nothing to wait for and throws QueueShutDown instead.
    */
-  _enqueueWaiter(kind: number): Future<void> {
-    if (kind === 0 && this.#isShutdown) {
+  _enqueueWaiter(kind: OperationKind): Future<void> {
+    if (kind === GET && this.#isShutdown) {
       throw new QueueShutDown(`Cannot get from ${this}: it is shut down and empty`);
     }
-    if (kind === 1 && this.#isShutdown) throw new QueueShutDown(`Cannot put into ${this}: it is shut down`);
+    if (kind === PUT && this.#isShutdown) throw new QueueShutDown(`Cannot put into ${this}: it is shut down`);
     const waiter = getRunningLoop().createFuture<void>();
-    if (kind === 0) this.#getters.push(waiter);
-    else if (kind === 1) this.#putters.push(waiter);
+    if (kind === GET) this.#getters.push(waiter);
+    else if (kind === PUT) this.#putters.push(waiter);
     else this.#joiners.push(waiter);
     return waiter;
   }
@@ -1005,14 +624,14 @@ export class Queue<T> implements AsyncIterable<T> {
    * @ignore A wait ended with an error (a cancel, mostly): takes the waiter out of line and, if it had been woken
    * already, hands its wake-up to the next waiter — or the item (the room) would sit unused while others wait.
    */
-  _abandonWaiter(kind: number, waiter: Future<void>): void {
+  _abandonWaiter(kind: OperationKind, waiter: Future<void>): void {
     waiter.cancel();
-    if (kind === 2) {
+    if (kind === JOIN) {
       const index = this.#joiners.indexOf(waiter);
       if (index >= 0) this.#joiners.splice(index, 1);
       return;
     }
-    const waiters = kind === 0 ? this.#getters : this.#putters;
+    const waiters = kind === GET ? this.#getters : this.#putters;
     // Already gone if a putNowait()/getNowait() or shutdown() took it off the line.
     waiters.remove(waiter);
     if (!waiter.cancelled() && this._canFinish(kind)) wakeUpNext(waiters);
@@ -1089,7 +708,7 @@ export class PriorityQueue<T> extends Queue<T> {
  *
  * @typeParam T The type of the items.
  *
- * @example
+ * @example Last in, first out
  * ```ts
  * import { LifoQueue } from "./queue.ts";
  * import assert from "node:assert/strict";

@@ -308,7 +308,8 @@ function deferred(): Deferred {
  * import { RedisQueue } from "./redis_queue.ts";
  * import { startRedisServer } from "./_redis_server.ts"; // a throwaway redis-server for this example
  * import { run } from "./runner.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { createTask } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import assert from "node:assert/strict";
  *
  * await using server = await startRedisServer();
@@ -612,7 +613,8 @@ export class RedisQueue<T> implements JobQueue<T> {
    * import { RedisQueue } from "./redis_queue.ts";
    * import { startRedisServer } from "./_redis_server.ts"; // a throwaway redis-server for this example
    * import { run } from "./runner.ts";
-   * import { createTask, sleep } from "./task.ts";
+   * import { createTask } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import assert from "node:assert/strict";
    *
    * await using server = await startRedisServer();

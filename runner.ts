@@ -6,10 +6,10 @@
  * `finally` blocks run; if the main task does not handle that cancel, the process exits with code 130, as a
  * Python program interrupted by Ctrl+C.
  *
- * @example
+ * @example Run a main coroutine
  * ```ts
  * import { run } from "./runner.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import assert from "node:assert/strict";
  *
  * const result = await run(async () => {
@@ -43,7 +43,7 @@ export interface RunnerOptions {
  * What `Runner.run` throws when Ctrl+C cancelled the main task and the task did not handle it (Python's
  * `KeyboardInterrupt`). `run()` turns it into exit code 130.
  *
- * @example
+ * @example The error's name
  * ```ts
  * import { KeyboardInterrupt } from "./runner.ts";
  * import assert from "node:assert/strict";
@@ -106,7 +106,7 @@ export class Runner {
    * @throws {InvalidStateError} If the runner is closed or a loop is already running on this thread.
    * @throws {KeyboardInterrupt} If Ctrl+C cancelled `main` and it did not handle the cancel.
    *
-   * @example
+   * @example Run a generator coroutine
    * ```ts
    * import { Runner } from "./runner.ts";
    * import assert from "node:assert/strict";
@@ -156,7 +156,7 @@ export class Runner {
    * @returns The loop.
    * @throws {InvalidStateError} If the runner is closed.
    *
-   * @example
+   * @example The runner's loop, in debug mode
    * ```ts
    * import { Runner } from "./runner.ts";
    * import assert from "node:assert/strict";
@@ -183,10 +183,10 @@ export class Runner {
    *
    * @returns A promise that resolves once everything is closed.
    *
-   * @example
+   * @example Close cancels what is left, once
    * ```ts
    * import { Runner } from "./runner.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import assert from "node:assert/strict";
    *
    * const runner = new Runner();
@@ -222,12 +222,19 @@ export class Runner {
    *
    * @returns The promise of `close()`.
    *
-   * @example
+   * @example An await using block closes the runner and its loop
    * ```ts
    * import { Runner } from "./runner.ts";
+   * import type { EventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
    *
-   * const runner = new Runner();
-   * await runner[Symbol.asyncDispose]();
+   * let loop: EventLoop;
+   * {
+   *   await using runner = new Runner();
+   *   loop = runner.getLoop();
+   *   assert.equal(await runner.run(async () => "ran"), "ran");
+   * }
+   * assert.equal(loop.isClosed(), true);
    * ```
    */
   [Symbol.asyncDispose](): Promise<void> {
@@ -271,10 +278,10 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
  * @returns The result of `main`.
  * @throws {InvalidStateError} If a loop is already running on this thread.
  *
- * @example
+ * @example The main coroutine's result
  * ```ts
  * import { run } from "./runner.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(await run(async () => await sleep(1, "hello")), "hello");

@@ -6,7 +6,7 @@
  * ```ts
  * import { Semaphore } from "./semaphore.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -38,8 +38,6 @@ import type { Awaitable, Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import { boundLoop } from "./_loop_bound.ts";
 import { ReadyOrWait } from "./_ready_or_wait.ts";
-
-export type { Awaitable, Thenable } from "./future.ts";
 
 // Lets BoundedSemaphore read the counter, which is private to Semaphore.
 let counterOf: (semaphore: Semaphore) => number;
@@ -99,7 +97,7 @@ export class Semaphore {
    *
    * @returns True if an `acquire()` now would not complete at once.
    *
-   * @example
+   * @example Locked at zero
    * ```ts
    * import { Semaphore } from "./semaphore.ts";
    * import assert from "node:assert/strict";
@@ -128,7 +126,7 @@ export class Semaphore {
    * @throws {InvalidStateError} When awaited, if it must wait and no event loop is running, or the semaphore
    * already made tasks of another loop wait.
    *
-   * @example
+   * @example Released at the end of a using block
    * ```ts
    * import { Semaphore } from "./semaphore.ts";
    * import assert from "node:assert/strict";
@@ -155,7 +153,7 @@ export class Semaphore {
    * Gives one unit back, waking the first waiter if any. A plain `Semaphore` does not check that the unit was
    * taken: releasing more than acquiring raises the counter (use `BoundedSemaphore` to catch that).
    *
-   * @example
+   * @example Release raises the value
    * ```ts
    * import { Semaphore } from "./semaphore.ts";
    * import assert from "node:assert/strict";
@@ -177,7 +175,7 @@ export class Semaphore {
    *
    * @returns The description.
    *
-   * @example
+   * @example Unlocked with a value, or locked
    * ```ts
    * import { Semaphore } from "./semaphore.ts";
    * import assert from "node:assert/strict";
@@ -244,7 +242,7 @@ export class Semaphore {
  * A semaphore that refuses to be released more times than it was acquired (Python's
  * `asyncio.BoundedSemaphore`): the counter never goes above its initial value.
  *
- * @example
+ * @example Released more often than acquired
  * ```ts
  * import { BoundedSemaphore } from "./semaphore.ts";
  * import assert from "node:assert/strict";
@@ -276,7 +274,7 @@ export class BoundedSemaphore extends Semaphore {
    * @throws {RangeError} If the counter is already at its initial value (CPython's `ValueError('BoundedSemaphore
    * released too many times')`).
    *
-   * @example
+   * @example Not above the initial value
    * ```ts
    * import { BoundedSemaphore } from "./semaphore.ts";
    * import assert from "node:assert/strict";

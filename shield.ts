@@ -6,7 +6,8 @@
  * import { shield } from "./shield.ts";
  * import { CancelledError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { createTask } from "./task.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -25,11 +26,9 @@
  * @module
  */
 
-import { type AwaitableLike, checkAwaitable } from "./_awaitable_like.ts";
+import { checkAwaitable } from "./_awaitable_like.ts";
 import type { Future } from "./future.ts";
-import { ensureFuture } from "./task.ts";
-
-export type { AwaitableLike } from "./_awaitable_like.ts";
+import { type AwaitableLike, ensureFuture } from "./task.ts";
 
 /**
  * Waits for `aw` without letting a cancel through (Python's `asyncio.shield`): `await shield(work)` is
@@ -47,7 +46,8 @@ export type { AwaitableLike } from "./_awaitable_like.ts";
  * ```ts
  * import { shield } from "./shield.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { createTask } from "./task.ts";
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();

@@ -1,6 +1,6 @@
 /**
  * `Task`: a Future that runs a coroutine, with real cancellation (Python's `asyncio.Task`), and the functions
- * around it: `createTask`, `ensureFuture`, `currentTask`, `allTasks`, `sleep`.
+ * around it: `createTask`, `ensureFuture`, `currentTask`, `allTasks`; `sleep` lives in sleep.ts.
  *
  * A coroutine is either a generator object (`function*` delegating with `yield*`) or a function returning a
  * promise (`() => work(x)`), which the task calls on its first step. `task.cancel()` raises `CancelledError`
@@ -16,7 +16,7 @@
  * ```ts
  * import { CancelledError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -41,13 +41,25 @@
 
 import { currentOrNewLoop, enterStep, runningLoop, steppingTask } from "./_current.ts";
 import { TASK_IN_CONTEXT, taskContext } from "./_task_context.ts";
-import { isGeneratorObject, isThenable } from "./_awaitable_like.ts";
+import { NO_ERROR, TaskExtras } from "./_task_extras.ts";
+import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
+import {
+  awaitProblem,
+  badYieldError,
+  checkCoroutine,
+  checkTaskName,
+  markFinished,
+  notAPromiseError,
+  runningElsewhereError,
+} from "./_task_checks.ts";
 import { describe } from "./_describe.ts";
-import { noRunningLoopError } from "./_no_running_loop.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
-import { type Awaitable, Future, type FutureState, type Thenable, wrapFuture } from "./future.ts";
+import { Future, type FutureState, type Thenable, wrapFuture } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
-import type { TimerEntry } from "./_timer_heap.ts";
+
+// `import { sleep } from "./task.ts"` stays valid (the agreed surface lists sleep with the task functions, and the
+// `./task` subpath had it); sleep.ts is where it is defined.
+export { sleep } from "./sleep.ts";
 
 /**
  * What a task runs: a generator object (from a `function*` that awaits with `yield*`), or a function returning a
@@ -56,6 +68,25 @@ import type { TimerEntry } from "./_timer_heap.ts";
  * @typeParam T The coroutine's result type.
  */
 export type Coroutine<T> = Generator<unknown, T, unknown> | (() => PromiseLike<T>);
+
+/**
+ * Anything the combinators accept and turn into a Future with `ensureFuture`: a `Future` or `Task`, a coroutine (a
+ * generator object, or a function returning a promise), or any other awaitable (a promise, `sleep()`, a lock's
+ * `acquire()`).
+ *
+ * @typeParam T The type it resolves to.
+ *
+ * @example Three things a combinator accepts
+ * ```ts
+ * import { sleep } from "./sleep.ts";
+ * import type { AwaitableLike } from "./task.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const accepted: AwaitableLike<number>[] = [Promise.resolve(1), sleep(1, 2), async () => 3];
+ * assert.equal(accepted.length, 3);
+ * ```
+ */
+export type AwaitableLike<T> = Future<T> | Coroutine<T> | Thenable<T>;
 
 /** Options of `createTask()`. */
 export interface TaskOptions {
@@ -67,33 +98,11 @@ export interface TaskOptions {
 
 // What a task waits on besides a Future: one pass through the ready queue (`sleep(0)`, a bare `yield`).
 const YIELD = Symbol("yield");
-// Marks "no error to throw into the coroutine" (undefined is a valid thing to throw).
-const NO_ERROR = Symbol("no error");
-// A generator step's result for a bare yield; shared, since nobody mutates it.
-const YIELDED_NOTHING: IteratorResult<undefined, never> = Object.freeze({ value: undefined, done: false });
 
 // Bits of `Task.#flags`.
 const GENERATOR = 1; // the coroutine is a generator object (else a function returning a promise)
 const STARTED = 2; // the first step ran
 const MUST_CANCEL = 4; // a cancel waits to be thrown into the coroutine at its next step or await
-
-// What only some tasks need: cancelled ones, named-by-signal ones, debugged ones, `Promise.all` awaiters.
-class TaskExtras {
-  cancelMessage: string | undefined = undefined;
-  cancelRequests = 0;
-  abortController: AbortController | null = null;
-  stack: string | null = null;
-  // An error a generator must receive at its next step (it yielded something that cannot be awaited).
-  stepError: unknown = NO_ERROR;
-  // Futures awaited besides the waiter, as in `await Promise.all([a, b])`: a cancel reaches them too.
-  otherWaiters: Set<Future<unknown>> | null = null;
-  // What `sleep(0, value)` resumes the task with.
-  yieldValue: unknown = undefined;
-  // Called as soon as the task ends, before its done-callbacks are even scheduled (see `_onFinished`).
-  finishedHook: (() => void) | null = null;
-  // The user's AsyncLocalStorage values when the task was created, which it runs in (see `_task_context.ts`).
-  context: unknown = undefined;
-}
 
 let nextTaskNumber = 1;
 
@@ -105,7 +114,7 @@ let nextTaskNumber = 1;
  * @example States of a task
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();
@@ -157,24 +166,10 @@ export class Task<T = unknown> extends Future<T> {
   constructor(coro: Coroutine<T>, options?: TaskOptions) {
     const loop = options?.loop ?? currentOrNewLoop();
     super({ loop });
-    if (typeof coro === "function") {
-      this.#flags = 0;
-    } else if (isGeneratorObject(coro)) {
-      if (FINISHED_COROUTINE in coro) {
-        throw new InvalidStateError(
-          "Cannot reuse an already awaited coroutine: this generator object already ran to its end in a task; " +
-            "call its generator function again for a new one",
-        );
-      }
-      this.#flags = GENERATOR;
-    } else {
-      throw new TypeError(notACoroutineMessage(coro));
-    }
+    this.#flags = checkCoroutine(coro) ? GENERATOR : 0;
     this.#coro = coro;
     const name = options?.name;
-    if (name !== undefined && typeof name !== "string") {
-      throw new TypeError(`Cannot name a task ${describe(name)}: expected a string`);
-    }
+    checkTaskName(name);
     this.#name = name ?? nextTaskNumber++;
     const context = taskContext.capture();
     if (context !== undefined) Task.#extrasOrNew(this).context = context;
@@ -187,7 +182,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns The name given at creation or with `setName`, else `Task-<n>`.
    *
-   * @example
+   * @example A task named at creation
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -209,7 +204,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @param name The new name (converted to a string, as CPython).
    *
-   * @example
+   * @example Rename a task
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -231,7 +226,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns The coroutine given at creation.
    *
-   * @example
+   * @example The function a task runs
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -252,7 +247,7 @@ export class Task<T = unknown> extends Future<T> {
    * `"pending"` before the first step, `"running"` once the coroutine has started, then `"done"` or
    * `"cancelled"` — the four states of the tutorial we follow.
    *
-   * @example
+   * @example Pending, then cancelled
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -275,7 +270,7 @@ export class Task<T = unknown> extends Future<T> {
    * An `AbortSignal` aborted (with a `CancelledError`) when the task is cancelled: pass it to foreign promises
    * (`fetch`, Deno APIs) that a cancel cannot otherwise reach.
    *
-   * @example
+   * @example Aborted by cancel()
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -291,14 +286,7 @@ export class Task<T = unknown> extends Future<T> {
    */
   get signal(): AbortSignal {
     // Made on first use: most tasks never need one, and an AbortController per task would be on the hot path.
-    const extras = Task.#extrasOrNew(this);
-    if (extras.abortController === null) {
-      extras.abortController = new AbortController();
-      if (extras.cancelRequests > 0 || this.cancelled()) {
-        extras.abortController.abort(new CancelledError(extras.cancelMessage));
-      }
-    }
-    return extras.abortController.signal;
+    return Task.#extrasOrNew(this).signal(this.cancelled());
   }
 
   /**
@@ -309,11 +297,11 @@ export class Task<T = unknown> extends Future<T> {
    * @param message The message of the `CancelledError`.
    * @returns False if the task is already done, true otherwise.
    *
-   * @example
+   * @example Cancel a sleeping task with a message
    * ```ts
    * import { CancelledError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import assert from "node:assert/strict";
    *
    * const loop = newEventLoop();
@@ -327,17 +315,9 @@ export class Task<T = unknown> extends Future<T> {
     if (this.done()) return false;
     if (message !== undefined && typeof message !== "string") message = String(message);
     const extras = Task.#extrasOrNew(this);
-    extras.cancelRequests++;
-    if (extras.abortController !== null && !extras.abortController.signal.aborted) {
-      extras.abortController.abort(new CancelledError(message));
-    }
-    const others = extras.otherWaiters;
-    if (others !== null) {
-      extras.otherWaiters = null;
-      let reached = false;
-      for (const other of others) reached = other.cancel(message) || reached;
-      if (reached && (this.#waiter === null || this.#waiter === YIELD)) return true;
-    }
+    // A future awaited besides the waiter (`Promise.all`) that the cancel reached wakes the task, unless the waiter
+    // does.
+    if (extras.requestCancel(message) && (this.#waiter === null || this.#waiter === YIELD)) return true;
     const waiter = this.#waiter;
     if (waiter !== null && waiter !== YIELD && waiter.cancel(message)) {
       // The waiter's done-callback wakes the task with the CancelledError.
@@ -355,7 +335,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns The count.
    *
-   * @example
+   * @example Two cancel requests
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -378,7 +358,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns The remaining count.
    *
-   * @example
+   * @example Withdraw a cancel before it is delivered
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -408,7 +388,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns Stack frame lines, innermost first.
    *
-   * @example
+   * @example Frame lines, empty outside debug mode
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -421,9 +401,8 @@ export class Task<T = unknown> extends Future<T> {
    * ```
    */
   getStack(): string[] {
-    const stack = this.#extras?.stack ?? null;
-    if (stack === null || this.done()) return [];
-    return stack.split("\n").slice(1).map((line) => line.trim()).filter((line) => line.startsWith("at "));
+    const extras = this.#extras;
+    return extras === null || this.done() ? [] : extras.stackFrames();
   }
 
   /**
@@ -432,7 +411,7 @@ export class Task<T = unknown> extends Future<T> {
    * @param _value Ignored.
    * @throws {InvalidStateError} Always, as CPython's `Task.set_result`.
    *
-   * @example
+   * @example A task refuses a result from outside
    * ```ts
    * import { InvalidStateError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -455,7 +434,7 @@ export class Task<T = unknown> extends Future<T> {
    * @param _exception Ignored.
    * @throws {InvalidStateError} Always, as CPython's `Task.set_exception`.
    *
-   * @example
+   * @example A task refuses an exception from outside
    * ```ts
    * import { InvalidStateError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
@@ -477,7 +456,7 @@ export class Task<T = unknown> extends Future<T> {
    *
    * @returns The description.
    *
-   * @example
+   * @example A task's description
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import assert from "node:assert/strict";
@@ -552,13 +531,7 @@ export class Task<T = unknown> extends Future<T> {
     } else if (firstStep && Task.#awaitedByAnother(self, result.value) !== null) {
       // Its first step resumed a generator that another task is running (suspended in it): CPython's
       // "coroutine is being awaited already". The other task keeps it; this one ends.
-      const other = Task.#awaitedByAnother(self, result.value);
-      Task.#finishWithError(
-        self,
-        new InvalidStateError(
-          `Cannot run a coroutine in two tasks: this generator object is being awaited already by ${other}`,
-        ),
-      );
+      Task.#finishWithError(self, runningElsewhereError(Task.#awaitedByAnother(self, result.value)!));
     } else {
       Task.#handleYield(self, result.value);
     }
@@ -582,7 +555,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     if (yielded instanceof Future) {
-      const problem = Task.#checkAwaitable(self, yielded);
+      const problem = awaitProblem(self as Task<unknown>, yielded);
       if (problem !== null) {
         Task.#extrasOrNew(self).stepError = problem;
         self.getLoop()._schedule(stepTask, self);
@@ -595,9 +568,7 @@ export class Task<T = unknown> extends Future<T> {
       }
       return;
     }
-    Task.#extrasOrNew(self).stepError = new TypeError(
-      `${self} got bad yield: ${describe(yielded)}; delegate with yield* to a Future, Task or sleep()`,
-    );
+    Task.#extrasOrNew(self).stepError = badYieldError(self as Task<unknown>, yielded);
     self.getLoop()._schedule(stepTask, self);
   }
 
@@ -628,13 +599,7 @@ export class Task<T = unknown> extends Future<T> {
     } else if (isThenable(promise)) {
       Promise.resolve(promise).then(asyncFunctionReturned, asyncFunctionThrew);
     } else {
-      Task.#finishWithError(
-        this,
-        new TypeError(
-          `${this} expected its function to return a promise, received ${describe(promise)}; ` +
-            `use an async function`,
-        ),
-      );
+      Task.#finishWithError(this, notAPromiseError(this as Task<unknown>, promise));
     }
   }
 
@@ -649,7 +614,7 @@ export class Task<T = unknown> extends Future<T> {
     reject: (reason: unknown) => void,
   ): boolean {
     if ((this.#flags & GENERATOR) !== 0 || this.#waiter !== null || this.done()) return false;
-    const problem = Task.#checkAwaitable(this, future);
+    const problem = awaitProblem(this as Task<unknown>, future);
     if (problem !== null) {
       reject(problem);
       return true;
@@ -679,7 +644,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     this.#waiter = future;
     this.#resolveAwait = resolve;
-    if (this.getLoop().getDebug()) Task.#extrasOrNew(this).stack = captureStack();
+    if (this.getLoop().getDebug()) Task.#extrasOrNew(this).recordStack();
     future._addCallback(wakeAsyncFunction, this);
     return true;
   }
@@ -694,17 +659,13 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @ignore Notes a future the task awaits besides its waiter (see `Future.then`). */
   _alsoWaitOn(future: Future<unknown>): void {
-    const extras = Task.#extrasOrNew(this);
-    const others = extras.otherWaiters ??= new Set();
-    others.add(future);
+    Task.#extrasOrNew(this).alsoWaitOn(future);
     future._addCallback(forgetOtherWaiter, this);
   }
 
   /** @ignore The future is done: a cancel need not reach it any more. */
   _forgetOtherWaiter(): void {
-    const others = this.#extras?.otherWaiters ?? null;
-    if (others === null) return;
-    for (const other of others) if (other.done()) others.delete(other);
+    this.#extras?.forgetDoneWaiters();
   }
 
   /**
@@ -777,14 +738,6 @@ export class Task<T = unknown> extends Future<T> {
     if (!this.done()) Task.#finishWithError(this, error);
   }
 
-  static #checkAwaitable<T>(self: Task<T>, future: Future<unknown>): TypeError | null {
-    if (future === self) return new TypeError(`${self} cannot await itself`);
-    if (future.getLoop() !== self.getLoop()) {
-      return new TypeError(`${self} got ${future} attached to a different loop (${future.getLoop()})`);
-    }
-    return null;
-  }
-
   static #finishWithValue<T>(self: Task<T>, value: T): void {
     self.getLoop()._unregisterTask(self as Task<unknown>);
     try {
@@ -834,30 +787,8 @@ export class Task<T = unknown> extends Future<T> {
 
   static #takeYieldValue<T>(self: Task<T>): unknown {
     const extras = self.#extras;
-    if (extras === null) return undefined;
-    const value = extras.yieldValue;
-    extras.yieldValue = undefined;
-    return value;
+    return extras === null ? undefined : extras.takeYieldValue();
   }
-}
-
-// The stack at an await, deep enough to reach the async function's frames below the loop's own (a microtask
-// checkpoint adds several).
-function captureStack(): string | null {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 50;
-  const stack = new Error().stack ?? null;
-  Error.stackTraceLimit = limit;
-  return stack;
-}
-
-// Marks a generator object that a task ran to its end, so that a second task given it refuses it (CPython's
-// "cannot reuse already awaited coroutine") instead of finishing at once with `undefined`. Only finished
-// generators carry the mark: a parked task costs nothing more.
-const FINISHED_COROUTINE = Symbol("asyncio.finishedCoroutine");
-
-function markFinished(generator: Generator<unknown, unknown, unknown>): void {
-  (generator as unknown as Record<symbol, boolean>)[FINISHED_COROUTINE] = true;
 }
 
 function stepTask(task: Task<unknown>): void {
@@ -895,23 +826,6 @@ function asyncFunctionThrew(error: unknown): void {
   taskContext.getStore()!._asyncFunctionThrew(error);
 }
 
-function notACoroutineMessage(value: unknown): string {
-  if (value instanceof Future) {
-    return `A coroutine was expected, received ${value}; a Future is already scheduled: await it, or use ensureFuture()`;
-  }
-  if (value !== null && typeof value === "object" && Symbol.iterator in value) {
-    return `A coroutine was expected, received ${describe(value)}, an awaitable; await it inside a coroutine, ` +
-      `or wrap it in a task with ensureFuture()`;
-  }
-  if (isThenable(value)) {
-    return `A coroutine was expected, received ${describe(value)}, which is already running and cannot be ` +
-      `cancelled; pass a function instead: createTask(() => work(args))`;
-  }
-  return `A coroutine was expected (a generator object, or a function returning a promise), received ${
-    describe(value)
-  }`;
-}
-
 /**
  * Wraps a coroutine in a task on the running loop (Python's `asyncio.create_task`).
  *
@@ -922,7 +836,7 @@ function notACoroutineMessage(value: unknown): string {
  * @throws {TypeError} If `coro` is not a coroutine; a promise is refused with the `() => …` form to use.
  * @throws {InvalidStateError} If no loop is running and none is given.
  *
- * @example
+ * @example A child task of the running loop
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import { createTask } from "./task.ts";
@@ -956,7 +870,7 @@ export function createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T
  * @returns A Future of the loop.
  * @throws {TypeError} If `awaitable` is none of these, or a Future of another loop.
  *
- * @example
+ * @example A task for a coroutine, a Future for a promise
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import { ensureFuture, Task } from "./task.ts";
@@ -1008,7 +922,7 @@ export function ensureFuture<T>(
  * @param loop Only a task of this loop counts (default: any).
  * @returns The current task, or null.
  *
- * @example
+ * @example The task running now
  * ```ts
  * import { newEventLoop } from "./loop.ts";
  * import { currentTask, type Task } from "./task.ts";
@@ -1039,10 +953,11 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
  * @returns A new Set of the pending tasks.
  * @throws {InvalidStateError} If no loop is given and none is running.
  *
- * @example
+ * @example Pending tasks only
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { allTasks, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { allTasks } from "./task.ts";
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();
@@ -1057,152 +972,4 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   const target = loop ?? runningLoop;
   if (target === null) throw new InvalidStateError("Cannot list tasks: no running event loop and none given");
   return new Set(target._pendingTasks());
-}
-
-// ---- sleep ------------------------------------------------------------------------------------------------
-
-/**
- * A sleep's future, which is also its own timer in the loop's heap: one object per sleep. Cancelling it leaves a
- * dead entry that the heap drops lazily (and counts towards a clean-up, as a cancelled TimerHandle does).
- */
-class SleepFuture<T> extends Future<T> implements TimerEntry {
-  _scheduled = false;
-  #value: T;
-  constructor(loop: EventLoop, ms: number, value: T) {
-    super({ loop });
-    this.#value = value;
-    loop._addTimer(this, loop.time() + ms);
-  }
-  override cancel(message?: string): boolean {
-    const cancelled = super.cancel(message);
-    if (cancelled && this._scheduled) this.getLoop()._timerCancelled();
-    return cancelled;
-  }
-  _isCancelled(): boolean {
-    return this.done();
-  }
-  _fire(): void {
-    if (!this.done()) this._resolve(this.#value);
-  }
-}
-
-// `sleep(ms > 0)`: lazy, as a Python coroutine — the timer starts on the loop of whoever first awaits it, so
-// `loop.runUntilComplete(sleep(10))` sleeps on `loop` even though `sleep` was called before it ran.
-class Sleep<T> implements Awaitable<T> {
-  #ms: number;
-  #value: T;
-  #future: SleepFuture<T> | null = null;
-  constructor(ms: number, value: T) {
-    this.#ms = ms;
-    this.#value = value;
-  }
-  // deno-lint-ignore no-explicit-any
-  then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
-    const task = taskContext.getStore();
-    // A cancel already pending is raised without starting a timer nobody would wait for.
-    if (
-      task !== undefined && typeof onFulfilled === "function" &&
-      task._awaitSleepWithPendingCancel(onFulfilled as (value: unknown) => void)
-    ) return;
-    const loop = task?.getLoop() ?? runningLoop;
-    if (loop === null) {
-      // Top-level code with no loop running: no timer would ever fire.
-      if (typeof onRejected === "function") onRejected(noRunningLoopError(`sleep(${this.#ms})`));
-      return;
-    }
-    (this.#future ??= new SleepFuture(loop, this.#ms, this.#value)).then(onFulfilled, onRejected);
-  }
-  [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    const loop = steppingTask?.getLoop() ?? runningLoop;
-    if (loop === null) throw noRunningLoopError(`sleep(${this.#ms})`);
-    return (this.#future ??= new SleepFuture(loop, this.#ms, this.#value))[Symbol.iterator]();
-  }
-}
-
-// `sleep(0)`: one pass through the ready queue (CPython's bare `yield`), never a host timer.
-class YieldOnce<T> implements Awaitable<T> {
-  #value: T;
-  constructor(value: T) {
-    this.#value = value;
-  }
-  // deno-lint-ignore no-explicit-any
-  then(onFulfilled?: ((value: T) => any) | null, onRejected?: ((reason: any) => any) | null): void {
-    const task = taskContext.getStore();
-    if (
-      task !== undefined && typeof onFulfilled === "function" && typeof onRejected === "function" &&
-      task._awaitYield(onFulfilled as (value: unknown) => void, onRejected, this.#value)
-    ) return;
-    const value = this.#value;
-    const loop = runningLoop;
-    if (typeof onFulfilled !== "function") return;
-    if (loop !== null) loop.callSoon(onFulfilled, value);
-    else queueMicrotask(() => onFulfilled(value));
-  }
-  [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    return new YieldOnceIterator(this.#value);
-  }
-}
-
-class YieldOnceIterator<T> implements Iterator<unknown, T, unknown> {
-  #value: T;
-  #yielded = false;
-  constructor(value: T) {
-    this.#value = value;
-  }
-  next(): IteratorResult<unknown, T> {
-    if (this.#yielded) return { value: this.#value, done: true };
-    this.#yielded = true;
-    return YIELDED_NOTHING;
-  }
-  throw(error: unknown): IteratorResult<unknown, T> {
-    throw error;
-  }
-  return(value: T): IteratorResult<unknown, T> {
-    return { value, done: true };
-  }
-}
-
-const YIELD_NOTHING = new YieldOnce<undefined>(undefined);
-
-/**
- * Suspends the current coroutine for `ms` milliseconds, then resumes it with `result` (Python's `asyncio.sleep`).
- * Works in both coroutine kinds: `await sleep(ms)` and `yield* sleep(ms)`. `sleep(0)` (or any delay ≤ 0) yields
- * once through the ready queue and never uses a host timer, so other tasks run. Like CPython's coroutine, the sleep
- * is lazy: its timer starts when it is first awaited, on the awaiting task's loop, so
- * `loop.runUntilComplete(sleep(10))` sleeps on `loop`, and a sleep never awaited starts nothing. Cancelling the
- * awaiting task cancels its timer.
- *
- * @typeParam T The type of `result`.
- * @param ms How long to sleep, in ms; ≤ 0 means one pass through the loop; `Infinity` sleeps until cancelled.
- * @param result The value the sleep resolves to.
- * @returns An awaitable of `result`.
- * @throws {TypeError} If `ms` is not a number.
- * @throws {RangeError} If `ms` is NaN.
- *
- * @example Sleeping in both kinds of coroutine
- * ```ts
- * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
- * import { VirtualClock } from "./virtual_clock.ts";
- * import assert from "node:assert/strict";
- *
- * const loop = newEventLoop({ clock: new VirtualClock() });
- * const fromAsync = await loop.runUntilComplete(async () => await sleep(100, "async"));
- * const fromGenerator = await loop.runUntilComplete(function* () {
- *   return yield* sleep(100, "generator");
- * }());
- * assert.deepEqual([fromAsync, fromGenerator, loop.time()], ["async", "generator", 200]);
- * loop.close();
- * ```
- */
-export function sleep<T = undefined>(ms: number, result?: T): Awaitable<T> {
-  if (typeof ms !== "number") {
-    throw new TypeError(`Cannot sleep(): the delay must be a number of ms, received ${describe(ms)}`);
-  }
-  // Lazy, as CPython's `asyncio.sleep()` coroutine: the timer starts when the sleep is awaited, so a sleep handed
-  // to `ensureFuture()` runs in a task of its own (one loop iteration later, as in CPython) and one never awaited
-  // starts nothing.
-  if (ms > 0) return new Sleep(ms, result as T);
-  if (Number.isNaN(ms)) throw new RangeError("Cannot sleep(): the delay must be a number of ms, received NaN");
-  return result === undefined ? YIELD_NOTHING as YieldOnce<T> : new YieldOnce(result as T);
 }

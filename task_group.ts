@@ -11,7 +11,7 @@
  * @example Run children together; one failure stops the rest
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { taskGroup } from "./task_group.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
@@ -45,13 +45,11 @@
 
 import { describe } from "./_describe.ts";
 import { scoped } from "./_scope.ts";
-import { isGeneratorObject } from "./_awaitable_like.ts";
+import { isGeneratorObject } from "./_coroutine_kind.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import type { Awaitable, Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 import type { Coroutine, Task } from "./task.ts";
-
-export type { Awaitable, Thenable } from "./future.ts";
 
 /**
  * The body of a task group: an async function or a generator function receiving the group. Its result is the
@@ -85,10 +83,10 @@ let exitGroup: (group: TaskGroup, failed: boolean, error: unknown) => Generator<
  * reach the caller wrapped in a `SuppressedError`. `new TaskGroup()` therefore throws a `TypeError` that shows the
  * `taskGroup()` form.
  *
- * @example
+ * @example The group waits for its children
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { TaskGroup, taskGroup } from "./task_group.ts";
  * import assert from "node:assert/strict";
  *
@@ -159,7 +157,7 @@ export class TaskGroup {
    * cancel; a generator passed then is closed (`return()`), so that it is not left unstarted silently.
    * @throws {TypeError} If `coro` is not a coroutine.
    *
-   * @example
+   * @example A named child task
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { taskGroup } from "./task_group.ts";
@@ -203,7 +201,7 @@ export class TaskGroup {
    *
    * @returns The description.
    *
-   * @example
+   * @example An entered group
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { taskGroup } from "./task_group.ts";
@@ -340,7 +338,7 @@ function closeCoroutine(coro: unknown): void {
  * @example Both kinds of coroutine
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { taskGroup } from "./task_group.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";

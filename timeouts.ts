@@ -12,7 +12,7 @@
  * ```ts
  * import { TimeoutError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { timeout } from "./timeouts.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
@@ -40,8 +40,6 @@ import { CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
 import type { Awaitable } from "./future.ts";
 import type { Handle, TimerHandle } from "./handle.ts";
 import type { Task } from "./task.ts";
-
-export type { Awaitable, Thenable } from "./future.ts";
 
 /**
  * The body of a timeout scope: an async function or a generator function receiving the scope. Its result is the
@@ -75,7 +73,7 @@ let expire: (scope: Timeout) => void;
  * @example Move the deadline from inside the body
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { timeout } from "./timeouts.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
@@ -130,7 +128,7 @@ export class Timeout {
    *
    * @returns The deadline in loop time (ms), or null for none.
    *
-   * @example
+   * @example The deadline of a timeoutAt() scope
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { timeoutAt } from "./timeouts.ts";
@@ -158,7 +156,7 @@ export class Timeout {
    * @example Remove the deadline
    * ```ts
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import { timeout } from "./timeouts.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
@@ -196,11 +194,11 @@ export class Timeout {
    *
    * @returns True once the scope cancelled its task.
    *
-   * @example
+   * @example Expired after the time-out
    * ```ts
    * import { TimeoutError } from "./errors.ts";
    * import { newEventLoop } from "./loop.ts";
-   * import { sleep } from "./task.ts";
+   * import { sleep } from "./sleep.ts";
    * import { type Timeout, timeout } from "./timeouts.ts";
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
@@ -229,7 +227,7 @@ export class Timeout {
    *
    * @returns The description.
    *
-   * @example
+   * @example An active scope
    * ```ts
    * import { newEventLoop } from "./loop.ts";
    * import { timeout } from "./timeouts.ts";
@@ -333,7 +331,7 @@ function enterScope(scope: Timeout, task: Task<unknown> | null): Timeout {
  * ```ts
  * import { TimeoutError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { timeout } from "./timeouts.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
@@ -378,11 +376,11 @@ export function timeout<T>(ms: number | null, body: TimeoutBody<T>): Awaitable<T
  * @throws {TimeoutError} (when awaited) If the deadline passed and the body ended with the scope's cancel.
  * @throws {InvalidStateError} (when awaited) Outside a task.
  *
- * @example
+ * @example A deadline in loop time
  * ```ts
  * import { TimeoutError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { timeoutAt } from "./timeouts.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";

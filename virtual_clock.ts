@@ -9,7 +9,7 @@
  * @example A one-hour sleep, instantly
  * ```ts
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -36,7 +36,7 @@ export interface Clock {
 /**
  * A clock whose time moves only when the loop is idle, and then straight to the next timer.
  *
- * @example
+ * @example Time moves only when told
  * ```ts
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
@@ -68,7 +68,7 @@ export class VirtualClock implements Clock {
    *
    * @returns Milliseconds.
    *
-   * @example
+   * @example A clock that starts at 10
    * ```ts
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
@@ -85,7 +85,7 @@ export class VirtualClock implements Clock {
    *
    * @param when The time to jump to, in ms.
    *
-   * @example
+   * @example Jumps forward, never back
    * ```ts
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";
@@ -107,7 +107,7 @@ export class VirtualClock implements Clock {
    * @param ms How far to move, in ms.
    * @throws {RangeError} If `ms` is negative or not a finite number.
    *
-   * @example
+   * @example Advance by 5 ms
    * ```ts
    * import { VirtualClock } from "./virtual_clock.ts";
    * import assert from "node:assert/strict";

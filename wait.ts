@@ -6,7 +6,8 @@
  * ```ts
  * import { FIRST_COMPLETED, wait } from "./wait.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { createTask } from "./task.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -28,18 +29,16 @@
 import { awaitable } from "./_awaitable.ts";
 import { currentOrNewLoop } from "./_current.ts";
 import { describe } from "./_describe.ts";
-import { type AwaitableLike, awaitablesOf, checkTimeout, loopOf } from "./_awaitable_like.ts";
+import { awaitablesOf, checkTimeout, loopOf } from "./_awaitable_like.ts";
 import type { Awaitable, Future } from "./future.ts";
 import type { TimerHandle } from "./handle.ts";
 import type { EventLoop } from "./loop.ts";
-import { ensureFuture } from "./task.ts";
-
-export type { AwaitableLike } from "./_awaitable_like.ts";
+import { type AwaitableLike, ensureFuture } from "./task.ts";
 
 /**
  * `wait()` returns as soon as any awaitable is done or cancelled.
  *
- * @example
+ * @example Return at the first one done
  * ```ts
  * import { FIRST_COMPLETED, wait } from "./wait.ts";
  * import { newEventLoop } from "./loop.ts";
@@ -57,7 +56,7 @@ export const FIRST_COMPLETED = "FIRST_COMPLETED";
 /**
  * `wait()` returns as soon as any awaitable fails (a cancelled one does not count), else when all are done.
  *
- * @example
+ * @example Return at the first failure, or when all are done
  * ```ts
  * import { FIRST_EXCEPTION, wait } from "./wait.ts";
  * import { newEventLoop } from "./loop.ts";
@@ -75,7 +74,7 @@ export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
 /**
  * `wait()` returns when every awaitable is done (the default).
  *
- * @example
+ * @example Return when all are done
  * ```ts
  * import { ALL_COMPLETED, wait } from "./wait.ts";
  * import { newEventLoop } from "./loop.ts";
@@ -133,7 +132,8 @@ export interface WaitResult<T> {
  * ```ts
  * import { wait } from "./wait.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { createTask, sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
+ * import { createTask } from "./task.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *

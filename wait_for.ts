@@ -7,7 +7,7 @@
  * import { waitFor } from "./wait_for.ts";
  * import { TimeoutError } from "./errors.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *
@@ -30,13 +30,12 @@
 import { awaitable } from "./_awaitable.ts";
 import { taskContext } from "./_task_context.ts";
 import { currentOrNewLoop } from "./_current.ts";
-import { type AwaitableLike, checkAwaitable, checkTimeout, isGeneratorObject, isThenable } from "./_awaitable_like.ts";
+import { checkAwaitable, checkTimeout } from "./_awaitable_like.ts";
+import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { type Awaitable, Future } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
-import { currentTask, ensureFuture, type Task } from "./task.ts";
-
-export type { AwaitableLike } from "./_awaitable_like.ts";
+import { type AwaitableLike, currentTask, ensureFuture, type Task } from "./task.ts";
 
 /**
  * Waits for `aw` to finish, at most `timeoutMs` (Python 3.12's `asyncio.wait_for`, which is
@@ -70,7 +69,7 @@ export type { AwaitableLike } from "./_awaitable_like.ts";
  * ```ts
  * import { waitFor } from "./wait_for.ts";
  * import { newEventLoop } from "./loop.ts";
- * import { sleep } from "./task.ts";
+ * import { sleep } from "./sleep.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * import assert from "node:assert/strict";
  *

@@ -9,7 +9,7 @@
 import { gather } from "../gather.ts";
 import { type EventLoop, newEventLoop } from "../loop.ts";
 import { Queue } from "../queue.ts";
-import { sleep } from "../task.ts";
+import { sleep } from "../sleep.ts";
 import { wait } from "../wait.ts";
 
 const ITEMS = 1_000;

@@ -27,7 +27,8 @@ import type { Future } from "../future.ts";
 import { gather } from "../gather.ts";
 import { newEventLoop } from "../loop.ts";
 import { Queue } from "../queue.ts";
-import { sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import type { Task } from "../task.ts";
 import { option } from "./_options.ts";
 
 // ---- Parameters ---------------------------------------------------------------------------------------------

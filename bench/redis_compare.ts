@@ -25,7 +25,8 @@ import { createClient } from "npm:redis@6.3.1";
 import { haveRedisServer, type RedisServer, startRedisServer } from "../_redis_server.ts";
 import { RedisQueue } from "../redis_queue.ts";
 import { run } from "../runner.ts";
-import { createTask, sleep } from "../task.ts";
+import { createTask } from "../task.ts";
+import { sleep } from "../sleep.ts";
 import { option } from "./_options.ts";
 
 const JOBS = option("jobs", 20_000);

@@ -6,7 +6,8 @@
  */
 
 import { newEventLoop } from "../loop.ts";
-import { sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import type { Task } from "../task.ts";
 
 const TASKS = 1_000;
 

@@ -29,7 +29,8 @@
 import type { JobQueue } from "../job_queue.ts";
 import { MemoryJobQueue } from "../memory_job_queue.ts";
 import { run } from "../runner.ts";
-import { createTask, sleep, type Task } from "../task.ts";
+import { createTask, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
 import { waitFor } from "../wait_for.ts";
 import { chooseJobBackend } from "./job_backend.ts";
 import { type NumberJob, type NumberResult, work } from "./redis_consumer_process.ts";

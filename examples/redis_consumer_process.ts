@@ -12,7 +12,7 @@
 
 import { RedisQueue } from "../redis_queue.ts";
 import { run } from "../runner.ts";
-import { sleep } from "../task.ts";
+import { sleep } from "../sleep.ts";
 
 /** A job of example 18. */
 export interface NumberJob {

@@ -11,7 +11,7 @@
 import { MemoryJobQueue } from "../memory_job_queue.ts";
 import type { JobQueue } from "../job_queue.ts";
 import { LoopThread, workerModule } from "../threads.ts";
-import { sleep } from "../task.ts";
+import { sleep } from "../sleep.ts";
 import type { ThreadQueue } from "../thread_queue.ts";
 
 /** One tutorial second, scaled down (ms). */

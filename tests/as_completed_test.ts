@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { asCompleted, type CompletedFuture } from "../as_completed.ts";
 import { CancelledError, TimeoutError } from "../errors.ts";
-import { type EventLoop, newEventLoop } from "../loop.ts";
-import { createTask, sleep, type Task } from "../task.ts";
-import { VirtualClock } from "../virtual_clock.ts";
-
-async function inVirtualTime<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {
-  const loop = newEventLoop({ clock: new VirtualClock() });
-  try {
-    return await main(loop);
-  } finally {
-    loop.close();
-  }
-}
+import { sleep } from "../sleep.ts";
+import { createTask, type Task } from "../task.ts";
+import { inVirtualTime } from "./_helpers.ts";
 
 Deno.test("asCompleted() as a plain iterable yields awaitables of the results in completion order, as CPython 3.12's for f in as_completed()", async () => {
   await inVirtualTime(async (loop) => {

@@ -9,16 +9,9 @@ import assert from "node:assert/strict";
 import { Barrier, BrokenBarrierError } from "../barrier.ts";
 import { CancelledError } from "../errors.ts";
 import type { EventLoop } from "../loop.ts";
-import { type Coroutine, sleep, type Task } from "../task.ts";
-import { type Kind, KINDS, virtualLoop } from "./_kinds.ts";
-
-function coroutine<T>(
-  kind: Kind,
-  generatorFunction: () => Generator<unknown, T, unknown>,
-  asyncFunction: () => Promise<T>,
-): Coroutine<T> {
-  return kind === "generator" ? generatorFunction() : asyncFunction;
-}
+import { sleep } from "../sleep.ts";
+import type { Task } from "../task.ts";
+import { coroutine, type Kind, KINDS, settle, virtualLoop } from "./_helpers.ts";
 
 /** A party that arrives after `arriveMs` and returns `index@time`, or the name of the error wait() raised. */
 function party(loop: EventLoop, kind: Kind, barrier: Barrier, arriveMs = 0): Task<string> {
@@ -46,21 +39,6 @@ function party(loop: EventLoop, kind: Kind, barrier: Barrier, arriveMs = 0): Tas
       }
     },
   ));
-}
-
-/** Runs the loop until every task is done; a task still waiting at 1000 ms is cancelled, so a bug cannot hang. */
-async function settle(loop: EventLoop, tasks: Task<unknown>[]): Promise<void> {
-  const deadline = loop.callLater(1000, () => tasks.forEach((task) => task.cancel("deadline")));
-  await loop.runUntilComplete(async () => {
-    for (const task of tasks) {
-      try {
-        await task;
-      } catch {
-        // The test looks at the task's outcome itself.
-      }
-    }
-  });
-  deadline.cancel();
 }
 
 function results(tasks: Task<string>[]): string[] {

@@ -33,12 +33,13 @@ import { type Awaitable, Future } from "../future.ts";
 import { gather } from "../gather.ts";
 import type { EventLoop } from "../loop.ts";
 import { shield } from "../shield.ts";
-import { type Coroutine, currentTask, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { type Coroutine, currentTask, type Task } from "../task.ts";
 import { taskGroup } from "../task_group.ts";
 import { timeout } from "../timeouts.ts";
 import { wait } from "../wait.ts";
 import { waitFor } from "../wait_for.ts";
-import { coroutine, type Kind, KINDS, virtualLoop } from "./_kinds.ts";
+import { coroutine, type Kind, KINDS, nameOf, virtualLoop } from "./_helpers.ts";
 
 const COMBINATORS = ["await", "waitFor", "gather", "wait", "asCompleted", "shield", "timeout", "taskGroup"] as const;
 type Combinator = (typeof COMBINATORS)[number];
@@ -57,10 +58,6 @@ function reference(combinator: Combinator, moment: Moment): string {
   }
   if (moment === "while it waits" && combinator === "waitFor") return " (bpo-23219)";
   return "";
-}
-
-function nameOf(error: unknown): string {
-  return error instanceof Error ? error.name : String(error);
 }
 
 /** The inner coroutine: sleeps 1000 ms, logging when it is done and when its finally runs. */

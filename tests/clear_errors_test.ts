@@ -15,14 +15,15 @@
 import assert from "node:assert/strict";
 import { asCompleted } from "../as_completed.ts";
 import { Future } from "../future.ts";
-import { ensureFuture, sleep } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { ensureFuture } from "../task.ts";
 import { gather } from "../gather.ts";
 import type { EventLoop } from "../loop.ts";
 import { LifoQueue, PriorityQueue, Queue } from "../queue.ts";
 import { timeout } from "../timeouts.ts";
 import { wait } from "../wait.ts";
 import { waitFor } from "../wait_for.ts";
-import { virtualLoop } from "./_kinds.ts";
+import { virtualLoop } from "./_helpers.ts";
 
 function job(log: string[], value: number, ms = 1): Generator<unknown, number, unknown> {
   return (function* () {

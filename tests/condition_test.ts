@@ -10,16 +10,9 @@ import { Condition } from "../condition.ts";
 import { InvalidStateError } from "../errors.ts";
 import { Lock } from "../lock.ts";
 import type { EventLoop } from "../loop.ts";
-import { type Coroutine, sleep, type Task } from "../task.ts";
-import { type Kind, KINDS, virtualLoop } from "./_kinds.ts";
-
-function coroutine<T>(
-  kind: Kind,
-  generatorFunction: () => Generator<unknown, T, unknown>,
-  asyncFunction: () => Promise<T>,
-): Coroutine<T> {
-  return kind === "generator" ? generatorFunction() : asyncFunction;
-}
+import { sleep } from "../sleep.ts";
+import type { Task } from "../task.ts";
+import { coroutine, type Kind, KINDS, settle, virtualLoop } from "./_helpers.ts";
 
 /**
  * A task that arrives after `arriveMs`, takes the lock, waits on the condition, and logs `name` with the loop
@@ -77,21 +70,6 @@ function holder(
     action();
     await sleep(releaseMs - atMs);
   });
-}
-
-/** Runs the loop until every task is done; a task still waiting at 1000 ms is cancelled, so a bug cannot hang. */
-async function settle(loop: EventLoop, tasks: Task<unknown>[]): Promise<void> {
-  const deadline = loop.callLater(1000, () => tasks.forEach((task) => task.cancel("deadline")));
-  await loop.runUntilComplete(async () => {
-    for (const task of tasks) {
-      try {
-        await task;
-      } catch {
-        // The test looks at the task's outcome itself.
-      }
-    }
-  });
-  deadline.cancel();
 }
 
 for (const kind of KINDS) {

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { newEventLoop } from "../loop.ts";
-import { currentTask, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { currentTask, type Task } from "../task.ts";
 import { CancelledError } from "../errors.ts";
 import { VirtualClock } from "../virtual_clock.ts";
 import { taskContextMechanism } from "../_task_context.ts";

@@ -5,14 +5,10 @@
 // deno-lint-ignore-file require-await
 
 import assert from "node:assert/strict";
-import { CancelledError, Future, InvalidStateError, isFuture, wrapFuture } from "../future.ts";
+import { CancelledError, InvalidStateError } from "../errors.ts";
+import { Future, isFuture, wrapFuture } from "../future.ts";
 import type { EventLoop, ExceptionContext } from "../loop.ts";
-import { virtualLoop } from "./_kinds.ts";
-
-// One host macrotask: long enough for a loop that wrongly ran on its own to have done so.
-function hostTick(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
+import { hostTick, virtualLoop } from "./_helpers.ts";
 
 // Runs the loop for one iteration (CPython's `loop.stop(); loop.run_forever()` idiom).
 async function runOnce(loop: EventLoop): Promise<void> {

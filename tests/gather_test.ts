@@ -2,18 +2,10 @@ import assert from "node:assert/strict";
 import { gather } from "../gather.ts";
 import { CancelledError } from "../errors.ts";
 import type { Future } from "../future.ts";
-import { type EventLoop, newEventLoop } from "../loop.ts";
-import { allTasks, createTask, sleep, type Task } from "../task.ts";
-import { VirtualClock } from "../virtual_clock.ts";
-
-async function inVirtualTime<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {
-  const loop = newEventLoop({ clock: new VirtualClock() });
-  try {
-    return await main(loop);
-  } finally {
-    loop.close();
-  }
-}
+import { newEventLoop } from "../loop.ts";
+import { sleep } from "../sleep.ts";
+import { allTasks, createTask, type Task } from "../task.ts";
+import { inVirtualTime } from "./_helpers.ts";
 
 Deno.test("gather() returns results in input order for every kind of awaitable, as CPython's gather", async () => {
   await inVirtualTime(async (loop) => {

@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError } from "../errors.ts";
 import { Lock } from "../lock.ts";
 import type { EventLoop } from "../loop.ts";
-import { sleep, type Task } from "../task.ts";
-import { coroutine, type Kind, KINDS, virtualLoop } from "./_kinds.ts";
+import { sleep } from "../sleep.ts";
+import type { Task } from "../task.ts";
+import { coroutine, type Kind, KINDS, settle, virtualLoop } from "./_helpers.ts";
 
 /** A task that arrives after `arriveMs`, holds the lock for `holdMs` (logging its name), and releases it. */
 function worker(
@@ -38,21 +39,6 @@ function worker(
       return name;
     },
   ));
-}
-
-/** Runs the loop until every task is done; a task still waiting at 1000 ms is cancelled, so a bug cannot hang. */
-async function settle(loop: EventLoop, tasks: Task<unknown>[]): Promise<void> {
-  const deadline = loop.callLater(1000, () => tasks.forEach((task) => task.cancel("deadline")));
-  await loop.runUntilComplete(async () => {
-    for (const task of tasks) {
-      try {
-        await task;
-      } catch {
-        // The test looks at the task's outcome itself.
-      }
-    }
-  });
-  deadline.cancel();
 }
 
 for (const kind of KINDS) {

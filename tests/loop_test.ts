@@ -11,22 +11,14 @@ import {
   type ExceptionContext,
   getEventLoop,
   getRunningLoop,
-  Handle,
   newEventLoop,
   setEventLoop,
-  TimerHandle,
 } from "../loop.ts";
-import { sleep, type Task } from "../task.ts";
+import { Handle, TimerHandle } from "../handle.ts";
+import { sleep } from "../sleep.ts";
+import type { Task } from "../task.ts";
 import { VirtualClock } from "../virtual_clock.ts";
-
-function virtualLoop(start = 0): EventLoop {
-  return newEventLoop({ clock: new VirtualClock(start) });
-}
-
-// One host macrotask: long enough for a loop that wrongly ran on its own to have done so.
-function hostTick(ms = 0): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+import { hostTick, seededRandom, virtualLoop } from "./_helpers.ts";
 
 // Replaces console.error while `body` runs and returns what it printed.
 async function captureConsoleError(body: () => unknown): Promise<string[]> {
@@ -41,18 +33,6 @@ async function captureConsoleError(body: () => unknown): Promise<string[]> {
     console.error = original;
   }
   return printed;
-}
-
-// A small deterministic PRNG (mulberry32), so "random" deadlines are the same on every run.
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---- callSoon and the ready queue --------------------------------------------------------------------------

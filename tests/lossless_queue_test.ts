@@ -20,18 +20,12 @@ import type { EventLoop } from "../loop.ts";
 import { LifoQueue, PriorityQueue, Queue } from "../queue.ts";
 import { Semaphore } from "../semaphore.ts";
 import { shield } from "../shield.ts";
-import { type Coroutine, ensureFuture, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { type Coroutine, ensureFuture, type Task } from "../task.ts";
 import { taskGroup } from "../task_group.ts";
 import { timeout } from "../timeouts.ts";
 import { waitFor } from "../wait_for.ts";
-import { coroutine, type Kind, KINDS, virtualLoop } from "./_kinds.ts";
-
-/** A coroutine of `kind` that makes the awaitable inside its first step and awaits it (`yield*` or `await`). */
-function awaiting<T>(kind: Kind, operation: () => Awaitable<T>): Coroutine<T> {
-  return coroutine(kind, function* () {
-    return yield* operation();
-  }, async () => await operation());
-}
+import { awaiting, coroutine, type Kind, KINDS, nameOf, seededRandom, virtualLoop } from "./_helpers.ts";
 
 /** A `timeout()` / `taskGroup()` body of `kind` that awaits what `operation` returns. */
 function body<T>(kind: Kind, operation: () => Awaitable<T>): () => Generator<unknown, T, unknown> | Promise<T> {
@@ -49,10 +43,6 @@ async function outcome(loop: EventLoop, coro: Coroutine<unknown> | Task<unknown>
   } catch (error) {
     return nameOf(error);
   }
-}
-
-function nameOf(error: unknown): string {
-  return error instanceof Error ? error.name : String(error);
 }
 
 /** Awaits `awaitable` in a generator coroutine: its result, or the name of what it threw. */
@@ -78,16 +68,6 @@ function drain<T>(queue: Queue<T>): T[] {
   const items: T[] = [];
   while (!queue.empty()) items.push(queue.getNowait());
   return items;
-}
-
-// A small seeded generator (mulberry32), so the load test is reproducible.
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const QUEUES = [
@@ -535,7 +515,7 @@ interface LoadResult {
 }
 
 async function load(kind: Kind, maxsize: number, seed: number): Promise<LoadResult> {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const loop = virtualLoop();
   const queue = new Queue<number>({ maxsize });
   const result: LoadResult = { received: [], left: [], cancels: 0, timeouts: 0, errors: [] };

@@ -21,12 +21,12 @@ import { Lock } from "../lock.ts";
 import { Queue } from "../queue.ts";
 import { Semaphore } from "../semaphore.ts";
 import { shield } from "../shield.ts";
-import { sleep } from "../task.ts";
+import { sleep } from "../sleep.ts";
 import { taskGroup } from "../task_group.ts";
 import { timeout } from "../timeouts.ts";
 import { wait } from "../wait.ts";
 import { waitFor } from "../wait_for.ts";
-import { virtualLoop } from "./_kinds.ts";
+import { virtualLoop } from "./_helpers.ts";
 
 type Settled = { how: "fulfilled"; value: unknown } | { how: "rejected"; error: unknown } | { how: "hung" };
 

@@ -1,29 +1,16 @@
 // The asyncio queues, test by test against CPython 3.13's Lib/test/test_asyncio/test_queues.py and the behaviour
 // of Lib/asyncio/queues.py, in both kinds of coroutine and on the virtual clock.
 import assert from "node:assert/strict";
-import type { Awaitable } from "../future.ts";
 import type { EventLoop } from "../loop.ts";
 import { LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown } from "../queue.ts";
-import { type Coroutine, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import type { Task } from "../task.ts";
 import { CancelledError } from "../errors.ts";
 import { timeout } from "../timeouts.ts";
-import { virtualLoop } from "./_kinds.ts";
-
-type Kind = "generator" | "async";
-const KINDS: Kind[] = ["generator", "async"];
-
-/** A coroutine of `kind` that awaits what `operation` returns (`yield*` or `await`). */
-function awaiting<T>(kind: Kind, operation: () => Awaitable<T>): Coroutine<T> {
-  if (kind === "generator") {
-    return (function* () {
-      return yield* operation();
-    })();
-  }
-  return async () => await operation();
-}
+import { awaiting, type Kind, KINDS, otherKind, seededRandom, virtualLoop } from "./_helpers.ts";
 
 /** Runs `loop` until every callback and timer scheduled so far has run (time jumps on the virtual clock). */
-async function settle(loop: EventLoop, ms = 0): Promise<void> {
+async function runFor(loop: EventLoop, ms = 0): Promise<void> {
   await loop.runUntilComplete(sleep(ms));
 }
 
@@ -32,16 +19,6 @@ function outcome(task: Task<unknown>): unknown {
   if (task.cancelled()) return "cancelled";
   const error = task.exception();
   return error === undefined ? task.result() : (error as Error).name;
-}
-
-// A small seeded generator (mulberry32), so the randomised tests are reproducible.
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6D2B79F5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---- Construction ------------------------------------------------------------------------------------------
@@ -95,18 +72,18 @@ Deno.test("Queue.toString() shows maxsize, size, waiters, unfinished tasks and s
   const loop = virtualLoop();
   const queue = new Queue<number>({ maxsize: 1 });
   assert.equal(String(queue), "<Queue maxsize=1>");
-  const getter = loop.createTask(awaiting("async", () => queue.get()));
-  await settle(loop);
+  const getter = loop.createTask(awaiting("async function", () => queue.get()));
+  await runFor(loop);
   assert.equal(String(queue), "<Queue maxsize=1 getters=1>");
   queue.putNowait(1);
-  await settle(loop);
+  await runFor(loop);
   queue.putNowait(2);
   const putter = loop.createTask(awaiting("generator", () => queue.put(3)));
-  await settle(loop);
+  await runFor(loop);
   assert.equal(String(queue), "<Queue maxsize=1 qsize=1 putters=1 tasks=2>");
   assert.equal(getter.result(), 1);
   queue.shutdown();
-  await settle(loop);
+  await runFor(loop);
   assert.equal(outcome(putter), "QueueShutDown");
   assert.equal(String(new LifoQueue()), "<LifoQueue maxsize=0>");
   assert.equal(String(queue), "<Queue maxsize=1 qsize=1 tasks=2 shutdown>");
@@ -166,7 +143,7 @@ Deno.test("PriorityQueue with compare orders by it and gives equal priorities fi
 });
 
 Deno.test("PriorityQueue agrees with a sorted reference over random puts and gets (heap order, ties by arrival)", () => {
-  const next = random(7);
+  const next = seededRandom(7);
   const queue = new PriorityQueue<[number, number]>({ compare: (a, b) => a[0] - b[0] });
   const reference: [number, number][] = [];
   let serial = 0;
@@ -238,9 +215,9 @@ for (const kind of KINDS) {
     const loop = virtualLoop();
     const queue = new Queue<number>();
     const getters = [0, 1, 2, 3].map(() => loop.createTask(awaiting(kind, () => queue.get())));
-    await settle(loop);
+    await runFor(loop);
     for (const n of [10, 11, 12, 13]) queue.putNowait(n);
-    await settle(loop);
+    await runFor(loop);
     assert.deepEqual(getters.map(outcome), [10, 11, 12, 13]);
     loop.close();
   });
@@ -249,13 +226,13 @@ for (const kind of KINDS) {
     const loop = virtualLoop();
     const queue = new Queue<number>();
     const getters: Task<number>[] = [];
-    for (const which of [kind, kind === "async" ? "generator" : "async", kind] as Kind[]) {
+    for (const which of [kind, otherKind(kind), kind] as Kind[]) {
       getters.push(loop.createTask(awaiting(which, () => queue.get())));
-      await settle(loop);
+      await runFor(loop);
     }
     for (const n of [10, 11, 12]) {
       queue.putNowait(n);
-      await settle(loop);
+      await runFor(loop);
     }
     assert.deepEqual(getters.map(outcome), [10, 11, 12]);
     loop.close();
@@ -267,13 +244,13 @@ for (const kind of KINDS) {
     queue.putNowait("first");
     const putters = [loop.createTask(awaiting(kind, () => queue.put("a")))];
     putters.push(loop.createTask(awaiting(kind, () => queue.put("b"))));
-    await settle(loop);
-    putters.push(loop.createTask(awaiting(kind === "async" ? "generator" : "async", () => queue.put("c"))));
-    await settle(loop);
+    await runFor(loop);
+    putters.push(loop.createTask(awaiting(otherKind(kind), () => queue.put("c"))));
+    await runFor(loop);
     const out: string[] = [];
     for (let i = 0; i < 4; i++) {
       out.push(queue.getNowait());
-      await settle(loop);
+      await runFor(loop);
     }
     assert.deepEqual(out, ["first", "a", "b", "c"]);
     assert.ok(putters.every((task) => task.done() && !task.cancelled()));
@@ -284,16 +261,16 @@ for (const kind of KINDS) {
     const loop = virtualLoop();
     const queue = new Queue<string>({ maxsize: 1 });
     const getter = loop.createTask(awaiting(kind, () => queue.get()));
-    await settle(loop);
+    await runFor(loop);
     queue.putNowait("x");
-    await settle(loop);
+    await runFor(loop);
     assert.equal(getter.result(), "x");
     queue.putNowait("y");
     const putter = loop.createTask(awaiting(kind, () => queue.put("z")));
-    await settle(loop);
+    await runFor(loop);
     assert.equal(putter.done(), false);
     assert.equal(queue.getNowait(), "y");
-    await settle(loop);
+    await runFor(loop);
     assert.equal(putter.done(), true);
     assert.equal(queue.getNowait(), "z");
     loop.close();
@@ -303,14 +280,14 @@ for (const kind of KINDS) {
     const loop = virtualLoop();
     const queue = new Queue<number>();
     const getter = loop.createTask(awaiting(kind, () => queue.get()));
-    await settle(loop);
+    await runFor(loop);
     queue.putNowait(1);
     assert.equal(queue.getNowait(), 1);
-    await settle(loop);
+    await runFor(loop);
     assert.equal(getter.done(), false);
     assert.match(String(queue), /getters=1/);
     queue.putNowait(2);
-    await settle(loop);
+    await runFor(loop);
     assert.equal(getter.result(), 2);
     loop.close();
   });
@@ -322,12 +299,12 @@ for (const kind of KINDS) {
     const lifo = new LifoQueue<number>({ maxsize: 1 });
     lifo.putNowait(1);
     const putter = loop.createTask(awaiting(kind, () => lifo.put(2)));
-    await settle(loop);
+    await runFor(loop);
     assert.equal(getter.done() || putter.done(), false);
     priority.putNowait(5);
     priority.putNowait(3);
     assert.equal(lifo.getNowait(), 1);
-    await settle(loop);
+    await runFor(loop);
     assert.equal(getter.result(), 3);
     assert.equal(priority.getNowait(), 5);
     assert.equal(lifo.getNowait(), 2);
@@ -399,21 +376,21 @@ Deno.test("yield* queue.get() returns a queued Future as it is, without awaiting
 // ---- Cancellation --------------------------------------------------------------------------------------------
 
 for (const kind of KINDS) {
-  const other: Kind = kind === "generator" ? "async" : "generator";
+  const other: Kind = otherKind(kind);
 
   Deno.test(`a cancelled getter leaves the line and the next put goes to the next getter, as CPython's test_get_cancelled_race (${kind})`, async () => {
     const loop = virtualLoop();
     const queue = new Queue<string>();
     const first = loop.createTask(awaiting(kind, () => queue.get()));
-    await settle(loop); // the first begins to wait first, whatever the kinds
+    await runFor(loop); // the first begins to wait first, whatever the kinds
     const second = loop.createTask(awaiting(other, () => queue.get()));
-    await settle(loop);
+    await runFor(loop);
     first.cancel();
-    await settle(loop);
+    await runFor(loop);
     assert.equal(first.cancelled(), true);
     assert.match(String(queue), /getters=1/);
     queue.putNowait("a");
-    await settle(loop);
+    await runFor(loop);
     assert.equal(second.result(), "a");
     assert.equal(String(queue), "<Queue maxsize=0 tasks=1>");
     loop.close();
@@ -423,14 +400,14 @@ for (const kind of KINDS) {
     const loop = virtualLoop();
     const queue = new Queue<string>();
     const woken = loop.createTask(awaiting(kind, () => queue.get()));
-    await settle(loop); // the first begins to wait first, whatever the kinds
+    await runFor(loop); // the first begins to wait first, whatever the kinds
     const next = loop.createTask(awaiting(other, () => queue.get()));
-    await settle(loop);
+    await runFor(loop);
     loop.callSoon(() => {
       queue.putNowait("x"); // wakes `woken`…
       woken.cancel(); // …which is cancelled before it can take the item
     });
-    await settle(loop);
+    await runFor(loop);
     assert.equal(woken.cancelled(), true);
     assert.equal(next.result(), "x");
     assert.equal(queue.qsize(), 0);
@@ -441,10 +418,10 @@ for (const kind of KINDS) {
     const loop = virtualLoop();
     const queue = new Queue<string>();
     const woken = loop.createTask(awaiting(kind, () => queue.get()));
-    await settle(loop);
+    await runFor(loop);
     queue.putNowait("kept");
     woken.cancel();
-    await settle(loop);
+    await runFor(loop);
     assert.equal(woken.cancelled(), true);
     assert.equal(queue.getNowait(), "kept");
     loop.close();
@@ -455,12 +432,12 @@ for (const kind of KINDS) {
     const queue = new Queue<string>({ maxsize: 1 });
     queue.putNowait("0");
     const woken = loop.createTask(awaiting(kind, () => queue.put("A")));
-    await settle(loop); // the first begins to wait first, whatever the kinds
+    await runFor(loop); // the first begins to wait first, whatever the kinds
     const next = loop.createTask(awaiting(other, () => queue.put("B")));
-    await settle(loop);
+    await runFor(loop);
     assert.equal(queue.getNowait(), "0"); // wakes `woken`…
     woken.cancel(); // …which is cancelled before it can use the room
-    await settle(loop);
+    await runFor(loop);
     assert.equal(woken.cancelled(), true);
     assert.equal(next.done() && !next.cancelled(), true);
     assert.equal(queue.getNowait(), "B");
@@ -473,14 +450,14 @@ for (const kind of KINDS) {
     const queue = new Queue<string>({ maxsize: 1 });
     queue.putNowait("0");
     const cancelled = loop.createTask(awaiting(kind, () => queue.put("A")));
-    await settle(loop); // the first begins to wait first, whatever the kinds
+    await runFor(loop); // the first begins to wait first, whatever the kinds
     const waiting = loop.createTask(awaiting(other, () => queue.put("B")));
-    await settle(loop);
+    await runFor(loop);
     cancelled.cancel();
-    await settle(loop);
+    await runFor(loop);
     assert.match(String(queue), /putters=1/);
     assert.equal(queue.getNowait(), "0");
-    await settle(loop);
+    await runFor(loop);
     assert.equal(waiting.done(), true);
     assert.equal(queue.getNowait(), "B");
     assert.equal(cancelled.cancelled(), true);
@@ -501,7 +478,7 @@ for (const kind of KINDS) {
     loop.callSoon(() => getter.cancel());
     const putter = loop.createTask(awaiting(kind, () => queue.put("new")));
     loop.callSoon(() => putter.cancel());
-    await settle(loop);
+    await runFor(loop);
     const remaining: string[] = [];
     while (!queue.empty()) remaining.push(queue.getNowait());
     assert.deepEqual([outcome(getter), outcome(putter), remaining], ["there", undefined, ["new"]]);
@@ -512,7 +489,7 @@ for (const kind of KINDS) {
 for (const maxsize of [0, 2]) {
   Deno.test(`no item is lost or duplicated with many producers and consumers cancelled at random, maxsize ${maxsize} (both kinds)`, async () => {
     for (const seed of [1, 2, 3]) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const loop = virtualLoop();
       const queue = new Queue<number>({ maxsize });
       const put: number[] = [];
@@ -545,12 +522,12 @@ for (const maxsize of [0, 2]) {
           }
         });
       }
-      await settle(loop, 300);
+      await runFor(loop, 300);
       // Liveness: no getter waits while there are items, no putter while there is room.
       assert.ok(queue.empty() || !/getters/.test(String(queue)), `seed ${seed}: ${queue}`);
       assert.ok(queue.full() || !/putters/.test(String(queue)), `seed ${seed}: ${queue}`);
       queue.shutdown();
-      await settle(loop);
+      await runFor(loop);
       const remaining: number[] = [];
       while (!queue.empty()) remaining.push(queue.getNowait());
       assert.ok(cancels > 20, `seed ${seed}: only ${cancels} cancels`);
@@ -603,7 +580,7 @@ for (const kind of KINDS) {
     assert.equal(loop.time(), 20);
     assert.deepEqual(processed.sort(), [0, 1, 2, 3]);
     queue.shutdown();
-    await settle(loop);
+    await runFor(loop);
     loop.close();
   });
 
@@ -629,16 +606,16 @@ for (const kind of KINDS) {
     const cancelled = loop.createTask(awaiting(kind, () => queue.join()));
     const joiners = [
       loop.createTask(awaiting(kind, () => queue.join())),
-      loop.createTask(awaiting("async", () => queue.join())),
+      loop.createTask(awaiting("async function", () => queue.join())),
     ];
-    await settle(loop);
+    await runFor(loop);
     cancelled.cancel();
-    await settle(loop);
+    await runFor(loop);
     assert.equal(cancelled.cancelled(), true);
     assert.ok(joiners.every((task) => !task.done()));
     queue.getNowait();
     queue.taskDone();
-    await settle(loop);
+    await runFor(loop);
     assert.ok(joiners.every((task) => task.done() && !task.cancelled()));
     loop.close();
   });
@@ -655,7 +632,7 @@ for (const kind of KINDS) {
       loop.createTask(awaiting(kind, () => queue.get())),
     ];
     loop.callLater(10, () => queue.shutdown());
-    await settle(loop, 20);
+    await runFor(loop, 20);
     assert.deepEqual(getters.map(outcome), ["QueueShutDown", "QueueShutDown"]);
     await assert.rejects(loop.runUntilComplete(awaiting(kind, () => queue.get())), QueueShutDown);
     assert.throws(() => queue.getNowait(), QueueShutDown);
@@ -667,9 +644,9 @@ for (const kind of KINDS) {
     const queue = new Queue<number>({ maxsize: 1 });
     queue.putNowait(0);
     const putter = loop.createTask(awaiting(kind, () => queue.put(1)));
-    await settle(loop);
+    await runFor(loop);
     queue.shutdown();
-    await settle(loop);
+    await runFor(loop);
     assert.equal(outcome(putter), "QueueShutDown");
     await assert.rejects(loop.runUntilComplete(awaiting(kind, () => queue.put(2))), QueueShutDown);
     assert.throws(() => queue.putNowait(3), QueueShutDown);
@@ -696,11 +673,11 @@ for (const kind of KINDS) {
     const queue = new Queue<number>();
     for (const n of [1, 2, 3]) queue.putNowait(n);
     const joiner = loop.createTask(awaiting(kind, () => queue.join()));
-    await settle(loop);
+    await runFor(loop);
     assert.equal(joiner.done(), false);
     queue.shutdown(true);
     assert.equal(queue.qsize(), 0);
-    await settle(loop);
+    await runFor(loop);
     assert.equal(joiner.done() && !joiner.cancelled() && joiner.exception() === undefined, true);
     await assert.rejects(loop.runUntilComplete(awaiting(kind, () => queue.get())), QueueShutDown);
     assert.throws(() => queue.taskDone(), RangeError);
@@ -715,10 +692,10 @@ for (const kind of KINDS) {
     assert.equal(queue.getNowait(), 1);
     queue.shutdown(true);
     const joiner = loop.createTask(awaiting(kind, () => queue.join()));
-    await settle(loop);
+    await runFor(loop);
     assert.equal(joiner.done(), false);
     queue.taskDone();
-    await settle(loop);
+    await runFor(loop);
     assert.equal(joiner.done(), true);
     assert.throws(() => queue.taskDone(), RangeError);
     loop.close();
@@ -769,7 +746,7 @@ Deno.test("a task blocked in for await over a queue can be cancelled, and the ne
   queue.putNowait(1);
   loop.callLater(5, () => consumer.cancel());
   loop.callLater(6, () => queue.putNowait(2));
-  await settle(loop, 10);
+  await runFor(loop, 10);
   assert.equal(consumer.cancelled(), true);
   assert.deepEqual(seen, [1]);
   assert.equal(queue.getNowait(), 2);
@@ -809,7 +786,7 @@ Deno.test("a cancel arriving after an async function's get() completed at once i
 Deno.test("a Queue keeps FIFO order across growth and wrap-around of its buffer, as collections.deque", () => {
   const queue = new Queue<number>();
   const model: number[] = [];
-  const next = random(7);
+  const next = seededRandom(7);
   let counter = 0;
   for (let round = 0; round < 5000; round++) {
     // Bursts of puts and gets of varying length, so the head moves round the buffer while it grows.

@@ -11,7 +11,8 @@ import type { Job, JobQueue } from "../job_queue.ts";
 import { MemoryJobQueue } from "../memory_job_queue.ts";
 import { RedisQueue, type RedisQueueOptions } from "../redis_queue.ts";
 import { run } from "../runner.ts";
-import { createTask, sleep } from "../task.ts";
+import { createTask } from "../task.ts";
+import { sleep } from "../sleep.ts";
 import { timeout } from "../timeouts.ts";
 import { waitFor } from "../wait_for.ts";
 

@@ -22,8 +22,9 @@
 
 import assert from "node:assert/strict";
 import { Queue } from "../queue.ts";
-import { sleep, type Task } from "../task.ts";
-import { coroutine, KINDS, virtualLoop } from "./_kinds.ts";
+import { sleep } from "../sleep.ts";
+import type { Task } from "../task.ts";
+import { coroutine, KINDS, virtualLoop } from "./_helpers.ts";
 
 for (const kind of KINDS) {
   Deno.test(`a task that returned in its step keeps its value when a callSoon() cancel comes later in the same iteration: cancel() returns false, as CPython's Task.__step (${kind})`, async () => {

@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError } from "../errors.ts";
 import { type EventLoop, getEventLoop, getRunningLoop, newEventLoop, setEventLoop } from "../loop.ts";
 import { run, Runner } from "../runner.ts";
-import { createTask, currentTask, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { createTask, currentTask, type Task } from "../task.ts";
 import { VirtualClock } from "../virtual_clock.ts";
 
 const virtualLoopFactory = (): EventLoop => newEventLoop({ clock: new VirtualClock() });

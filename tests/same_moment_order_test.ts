@@ -18,9 +18,10 @@
 // scheduling order is what users see. On the virtual clock deadlines are equal, and the issue asks for FIFO.
 
 import assert from "node:assert/strict";
-import { ensureFuture, sleep } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { ensureFuture } from "../task.ts";
 import { gather } from "../gather.ts";
-import { coroutine, type Kind, virtualLoop } from "./_kinds.ts";
+import { coroutine, type Kind, virtualLoop } from "./_helpers.ts";
 
 const KIND_OF: Record<string, Kind> = { G: "generator", A: "async function" };
 

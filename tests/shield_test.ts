@@ -2,18 +2,9 @@ import assert from "node:assert/strict";
 import { shield } from "../shield.ts";
 import { CancelledError } from "../errors.ts";
 import type { Future } from "../future.ts";
-import { type EventLoop, newEventLoop } from "../loop.ts";
-import { createTask, sleep, type Task } from "../task.ts";
-import { VirtualClock } from "../virtual_clock.ts";
-
-async function inVirtualTime<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {
-  const loop = newEventLoop({ clock: new VirtualClock() });
-  try {
-    return await main(loop);
-  } finally {
-    loop.close();
-  }
-}
+import { sleep } from "../sleep.ts";
+import { createTask, type Task } from "../task.ts";
+import { inVirtualTime } from "./_helpers.ts";
 
 const KINDS = ["async function", "generator"] as const;
 

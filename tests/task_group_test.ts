@@ -7,10 +7,11 @@
 
 import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError, TimeoutError } from "../errors.ts";
-import { allTasks, type Coroutine, currentTask, sleep, Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { allTasks, type Coroutine, currentTask, Task } from "../task.ts";
 import { TaskGroup, taskGroup } from "../task_group.ts";
 import { timeout } from "../timeouts.ts";
-import { coroutine, type Kind, KINDS, virtualLoop } from "./_kinds.ts";
+import { coroutine, type Kind, KINDS, virtualLoop } from "./_helpers.ts";
 
 /** A child that sleeps `ms`, then throws `error`, in the spelling of `kind`. */
 function failAfter(kind: Kind, ms: number, error: unknown): Coroutine<never> {

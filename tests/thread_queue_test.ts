@@ -10,25 +10,16 @@ import { CancelledError, TimeoutError } from "../errors.ts";
 import { gather } from "../gather.ts";
 import { QueueEmpty, QueueFull } from "../queue.ts";
 import { run } from "../runner.ts";
-import { allTasks, type Coroutine, sleep } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { allTasks, type Coroutine } from "../task.ts";
 import { ThreadQueue } from "../thread_queue.ts";
 import { LoopThread, workerModule } from "../threads.ts";
 import { timeout } from "../timeouts.ts";
 import { VirtualClock } from "../virtual_clock.ts";
 import { waitFor } from "../wait_for.ts";
-import { coroutine, type Kind, KINDS } from "./_kinds.ts";
+import { awaiting, coroutine, type Kind, KINDS } from "./_helpers.ts";
 import type { Command } from "./fixtures/thread_queue_worker.ts";
 import { consume as consumeHere } from "./fixtures/thread_queue_load.ts";
-
-/** A coroutine of `kind` that awaits what `operation` returns (`yield*` or `await`). */
-function awaiting<T>(kind: Kind, operation: () => Awaitable<T>): Coroutine<T> {
-  if (kind === "generator") {
-    return (function* () {
-      return yield* operation();
-    })();
-  }
-  return async () => await operation();
-}
 
 /** A worker running the fixture, with its messages in arrival order. */
 class TestWorker {

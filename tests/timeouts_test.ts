@@ -9,27 +9,13 @@
 
 import assert from "node:assert/strict";
 import { CancelledError, InvalidStateError, TimeoutError } from "../errors.ts";
-import type { EventLoop } from "../loop.ts";
-import { currentTask, sleep, type Task } from "../task.ts";
+import { sleep } from "../sleep.ts";
+import { currentTask, type Task } from "../task.ts";
 import { Timeout, timeout, timeoutAt } from "../timeouts.ts";
-import { coroutine, KINDS, virtualLoop } from "./_kinds.ts";
+import { coroutine, KINDS, timeOnceIdle, virtualLoop } from "./_helpers.ts";
 
 function isTimeoutFromCancel(error: unknown): boolean {
   return error instanceof TimeoutError && error.cause instanceof CancelledError;
-}
-
-/**
- * Runs a virtual-clock loop until it is idle and returns its time: the clock jumps to every live timer, so a timer
- * left behind shows as time moving to its deadline.
- */
-async function timeOnceIdle(loop: EventLoop): Promise<number> {
-  const stopper = setTimeout(() => loop.callSoonThreadsafe(() => loop.stop()), 5);
-  try {
-    await loop.runForever();
-  } finally {
-    clearTimeout(stopper);
-  }
-  return loop.time();
 }
 
 function describeError(error: unknown): string {

@@ -118,13 +118,12 @@ let nextTaskNumber = 1;
  * import assert from "node:assert/strict";
  *
  * const loop = newEventLoop();
- * const task = loop.createTask(async () => {
- *   await sleep(1);
- *   return "OK";
- * });
+ * const started = loop.createFuture<string>();
+ * const task = loop.createTask(async () => await started);
  * assert.equal(task.state, "pending");
  * await loop.runUntilComplete(sleep(0));
- * assert.equal(task.state, "running");
+ * assert.equal(task.state, "running"); // suspended on `started`, whatever the clock says
+ * started.setResult("OK");
  * assert.equal(await loop.runUntilComplete(task), "OK");
  * assert.equal(task.state, "done");
  * loop.close();

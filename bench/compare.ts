@@ -430,6 +430,8 @@ interface PythonRun {
   args: string[];
   runs: number;
   result: CPython | null;
+  /** Wall seconds the run took. */
+  took: number;
 }
 
 async function runCPython(run: PythonRun): Promise<CPython | null> {
@@ -524,61 +526,36 @@ if (eagerMissing === null) {
 // The Python columns. python3 is the baseline (its ratios are the ones the targets check), best of RUNS like ours;
 // the stronger anchors take the best of ANCHOR_RUNS (and their 200k sleeps run once when that is below 3) to keep
 // the whole script's run time reasonable.
+const oursTook = (performance.now() - started) / 1000;
 progress("finding Python interpreters");
 const interpreters = await findInterpreters();
 const python3 = interpreters.find((interpreter) => interpreter.command === "python3");
 const pythonRuns: PythonRun[] = [];
 const skipped: string[] = [];
-if (python3 === undefined) {
-  skipped.push("CPython (python3): `python3` is not on PATH or does not run");
-} else {
-  pythonRuns.push({
-    title: `CPython ${python3.version} (python3)`,
-    interpreter: python3,
-    args: [],
-    runs: RUNS,
-    result: null,
-  });
+function addRun(title: string, interpreter: Interpreter, args: string[], runs: number): void {
+  pythonRuns.push({ title, interpreter, args, runs, result: null, took: 0 });
 }
+if (python3 === undefined) skipped.push("CPython (python3): `python3` is not on PATH or does not run");
+else addRun(`CPython ${python3.version} (python3)`, python3, [], RUNS);
 if (ANCHORS) {
-  const cpython = (interpreter: Interpreter) => interpreter.implementation === "cpython";
-  const eager = newest(interpreters, (interpreter) => cpython(interpreter) && interpreter.eager);
+  const eager = newest(interpreters, (found) => found.implementation === "cpython" && found.eager);
   if (eager === undefined) skipped.push("CPython ≥ 3.12 eager: no python3.x on PATH has asyncio.eager_task_factory");
-  else {pythonRuns.push({
-      title: `CPython ${eager.version} eager`,
-      interpreter: eager,
-      args: ["--eager"],
-      runs: ANCHOR_RUNS,
-      result: null,
-    });}
-  const uvloop = newest(interpreters, (interpreter) => interpreter.uvloop !== null);
+  else addRun(`CPython ${eager.version} eager`, eager, ["--eager"], ANCHOR_RUNS);
+  const uvloop = newest(interpreters, (found) => found.uvloop !== null);
   if (uvloop === undefined) skipped.push("uvloop: no Python interpreter found can `import uvloop`");
-  else {
-    pythonRuns.push({
-      title: `uvloop ${uvloop.uvloop} (CPython ${uvloop.version})`,
-      interpreter: uvloop,
-      args: ["--loop=uvloop"],
-      runs: ANCHOR_RUNS,
-      result: null,
-    });
-  }
-  const both = newest(interpreters, (interpreter) => interpreter.uvloop !== null && interpreter.eager);
-  if (both === undefined) skipped.push("uvloop + eager: no interpreter has both uvloop and CPython ≥ 3.12");
-  else {
-    pythonRuns.push({
-      title: `uvloop ${both.uvloop} + eager (CPython ${both.version})`,
-      interpreter: both,
-      args: ["--loop=uvloop", "--eager"],
-      runs: ANCHOR_RUNS,
-      result: null,
-    });
-  }
+  else addRun(`uvloop ${uvloop.uvloop} (CPython ${uvloop.version})`, uvloop, ["--loop=uvloop"], ANCHOR_RUNS);
+  const both = newest(interpreters, (found) => found.uvloop !== null && found.eager);
+  const uvloopEager = ["--loop=uvloop", "--eager"];
+  if (both === undefined) skipped.push("uvloop + eager: no interpreter has both uvloop and 3.12+");
+  else addRun(`uvloop ${both.uvloop} + eager (CPython ${both.version})`, both, uvloopEager, ANCHOR_RUNS);
 } else {
   skipped.push("the stronger Python anchors (CPython ≥ 3.12 eager, uvloop): --anchors=0");
 }
 for (const run of pythonRuns) {
   progress(`${run.title}: ${[run.interpreter.command, "bench/compare_asyncio.py", ...run.args].join(" ")}`);
+  const start = performance.now();
   run.result = await runCPython(run);
+  run.took = (performance.now() - start) / 1000;
 }
 const baseline = pythonRuns[0]?.interpreter === python3 ? pythonRuns[0] : undefined;
 
@@ -763,7 +740,7 @@ console.log("\nPython runs (each a separate `bench/compare_asyncio.py` process a
 for (const run of pythonRuns) {
   const how = run.args.length === 0 ? "" : ` \`${run.args.join(" ")}\`,`;
   const status = run.result === null ? " — **failed, n/a**" : "";
-  console.log(`- ${run.title}:${how} best of ${run.runs}: ${describe(run.interpreter)}${status}`);
+  console.log(`- ${run.title}:${how} best of ${run.runs}, ${seconds(run.took)}: ${describe(run.interpreter)}${status}`);
 }
 for (const note of skipped) console.log(`- skipped: ${note}`);
 if (pythonRuns.some((run) => run.result?.generator_tasks_wrapped)) {
@@ -859,4 +836,4 @@ if (gatherEager !== null) {
   );
 }
 console.log(table(["workload", "best", "worst", "slowdown vs raw floor"], spread));
-console.log(`\nWhole run: ${seconds((performance.now() - started) / 1000)}.`);
+console.log(`\nWhole run: ${seconds((performance.now() - started) / 1000)} (ours: ${seconds(oursTook)}).`);

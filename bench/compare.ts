@@ -2,12 +2,18 @@
  * Our loop against the floor (raw promises, no loop) and against CPython asyncio, in one run:
  *
  *   deno run -A --v8-flags=--expose-gc bench/compare.ts [--n=100000] [--sleeps=200000] [--parked=100000] \
- *     [--items=200000] [--gather=100000]
+ *     [--items=200000] [--gather=100000] [--anchors=1] [--anchor-runs=2]
  *
  * a. N tasks that each yield once (`await sleep(0)` / `yield* sleep(0)`), spawned all at once then awaited, and
  *    spawned in batches of 1000 awaited per batch — tasks/s, best of 3 after a warm-up;
  * b. the same with raw async functions (`await null`, no loop): the floor no cancellable design reaches;
- * c. the same in CPython asyncio (bench/compare_asyncio.py, run with `python3`);
+ * c. the same in CPython asyncio (bench/compare_asyncio.py, run with `python3`: the baseline the targets use), and
+ *    in the strongest Python anchors found on this machine (bench/_python.ts looks at every `python3.N` on PATH
+ *    and in /usr/bin, retrying a failing pyenv shim with `PYENV_VERSION`): the newest CPython ≥ 3.12 with
+ *    `asyncio.eager_task_factory`, uvloop on the newest interpreter that imports it, and uvloop with eager tasks
+ *    where one interpreter has both — each a column beside python3's with our ratio against it; a missing anchor
+ *    is skipped with a one-line note. They take the best of `--anchor-runs` (2) to keep the run short;
+ *    `--anchors=0` runs python3 only;
  * d. 200k concurrent sleeps with random deadlines below 500 ms on a real-clock loop (wall time; the floor is
  *    ~0.5 s), beside one `setTimeout` per sleep and CPython;
  * e. bytes per task parked on one pending future (heap delta after gc / N), ours and CPython's (tracemalloc); for
@@ -16,7 +22,9 @@
  * f. a `Queue` from 1 producer task to 1 consumer task, `--items` items then a sentinel, maxsize 16 and unbounded —
  *    items/s, best of 3 after a warm-up, ours (both coroutine kinds) and CPython's `asyncio.Queue`;
  * g. `gather` of `--gather` tasks, each a trivial coroutine that returns at once, awaited by a main task of the
- *    same kind — tasks/s, best of 3 after a warm-up; raw `Promise.all` of async functions as the floor; CPython.
+ *    same kind — tasks/s, best of 3 after a warm-up; raw `Promise.all` of async functions as the floor; CPython
+ *    (with eager tasks, CPython's trivial coroutines finish inside `create_task`: no loop round each); and ours
+ *    with `eagerTaskFactory`, n/a until the library exports it (marked `>>> OURS, EAGER` below).
  *
  * Prints markdown tables. It is not a `deno bench` file (those are `*_bench.ts`).
  *
@@ -30,6 +38,7 @@ import { Queue } from "../queue.ts";
 import { sleep } from "../sleep.ts";
 import type { Task } from "../task.ts";
 import { option } from "./_options.ts";
+import { describe, findInterpreters, type Interpreter, newest } from "./_python.ts";
 
 // ---- Parameters ---------------------------------------------------------------------------------------------
 
@@ -42,6 +51,10 @@ const QUEUE_MAXSIZE = 16;
 const BATCH = 1000;
 const RUNS = 3;
 const SLEEP_MAX_MS = 500;
+/** 0: only python3, no stronger anchors. */
+const ANCHORS = option("anchors", 1) !== 0;
+/** Timed runs per throughput in the stronger anchors (python3 and ours take RUNS). */
+const ANCHOR_RUNS = option("anchor-runs", 2);
 
 const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -316,8 +329,11 @@ function* trivialGenerator(): Generator<unknown, number, unknown> {
   return 1;
 }
 
-/** One run: gather `n` trivial coroutines (each becomes a task) from a main task; seconds. */
-async function gatherOnce(kind: Kind, n: number): Promise<number> {
+/**
+ * One run: gather `n` trivial coroutines (each becomes a task) from a main task; seconds. `eager`: the loop's task
+ * factory is `eagerTaskFactory` first (only called when `eagerMissing` is null).
+ */
+async function gatherOnce(kind: Kind, n: number, eager = false): Promise<number> {
   if (kind === "raw") {
     const start = performance.now();
     const promises: Promise<number>[] = [];
@@ -329,6 +345,7 @@ async function gatherOnce(kind: Kind, n: number): Promise<number> {
   }
   const loop = newEventLoop();
   try {
+    if (eager) (loop as unknown as { setTaskFactory(factory: unknown): void }).setTaskFactory(eagerTaskFactory);
     let results: number[];
     const start = performance.now();
     if (kind === "async") {
@@ -353,20 +370,45 @@ async function gatherOnce(kind: Kind, n: number): Promise<number> {
   }
 }
 
-async function gatheredPerSecond(kind: Kind): Promise<Rate> {
-  await gatherOnce(kind, Math.floor(GATHERED / 10)); // warm-up
+async function gatheredPerSecond(kind: Kind, eager = false): Promise<Rate> {
+  await gatherOnce(kind, Math.floor(GATHERED / 10), eager); // warm-up
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     collect();
-    times.push(await gatherOnce(kind, GATHERED));
+    times.push(await gatherOnce(kind, GATHERED, eager));
   }
   return { best: GATHERED / Math.min(...times), worst: GATHERED / Math.max(...times) };
 }
 
-// ---- c: CPython -----------------------------------------------------------------------------------------------
+// >>> OURS, EAGER (issue 13 point 1) — the gather rows "ours, eager" are measured once the library has eager tasks
+// (API.md, "Beyond CPython 3.12": `eagerTaskFactory`, `createEagerTask`, `loop.setTaskFactory`); until then they
+// print n/a. Found through a dynamic import so this script runs with and without them.
+const library = await import("../mod.ts") as Record<string, unknown>;
+const eagerTaskFactory: unknown = library.eagerTaskFactory;
+/** Null when our eager tasks can be measured, else what is missing. */
+const eagerMissing: string | null = (() => {
+  const missing = ["eagerTaskFactory", "createEagerTask"].filter((name) => typeof library[name] !== "function");
+  const probeLoop = newEventLoop();
+  try {
+    if (typeof (probeLoop as unknown as { setTaskFactory?: unknown }).setTaskFactory !== "function") {
+      missing.push("EventLoop.setTaskFactory");
+    }
+  } finally {
+    probeLoop.close();
+  }
+  return missing.length === 0 ? null : `mod.ts has no ${missing.join(", ")} yet`;
+})();
 
+// ---- c: CPython and the stronger Python anchors --------------------------------------------------------------
+
+/** What bench/compare_asyncio.py prints. */
 interface CPython {
   version: string;
+  executable: string;
+  loop: string;
+  eager: boolean;
+  runs: number;
+  generator_tasks_wrapped: boolean;
   async_all: number;
   async_batched: number;
   generator_all: number;
@@ -382,22 +424,39 @@ interface CPython {
   gather_generator: number;
 }
 
-async function runCPython(): Promise<CPython | null> {
-  const script = new URL("./compare_asyncio.py", import.meta.url);
+/** One column of Python numbers: an interpreter, the script's options, and (once run) its answer. */
+interface PythonRun {
+  title: string;
+  interpreter: Interpreter;
+  args: string[];
+  runs: number;
+  result: CPython | null;
+  /** Wall seconds the run took. */
+  took: number;
+}
+
+async function runCPython(run: PythonRun): Promise<CPython | null> {
+  const script = new URL("./compare_asyncio.py", import.meta.url).pathname;
+  const sizes = [N, SLEEPS, PARKED, ITEMS, GATHERED].map(String);
+  const { command, env } = run.interpreter;
   try {
-    const output = await new Deno.Command("python3", {
-      args: [script.pathname, String(N), String(SLEEPS), String(PARKED), String(ITEMS), String(GATHERED)],
+    const output = await new Deno.Command(command, {
+      args: [script, ...sizes, ...run.args, `--runs=${run.runs}`],
+      env,
+      stdin: "null",
       stdout: "piped",
       stderr: "inherit",
     }).output();
     if (!output.success) {
-      console.error(`warning: python3 ${script.pathname} failed (exit ${output.code})`);
+      console.error(
+        `warning: ${command} ${script} ${run.args.join(" ")} failed (exit ${output.code}); ${run.title}: n/a`,
+      );
       return null;
     }
     const lines = new TextDecoder().decode(output.stdout).trim().split("\n");
     return JSON.parse(lines[lines.length - 1]) as CPython;
   } catch (error) {
-    console.error(`warning: cannot run python3: ${error}`);
+    console.error(`warning: cannot run ${command}: ${error}; ${run.title}: n/a`);
     return null;
   }
 }
@@ -417,6 +476,7 @@ function times(value: number): string {
   return `${value.toFixed(2)}×`;
 }
 
+const started = performance.now();
 const progress = (what: string) => console.error(`… ${what}`);
 
 progress(`tasks/s, N=${N}`);
@@ -450,116 +510,251 @@ const gatherRates = {
   generator: await gatheredPerSecond("generator"),
   raw: await gatheredPerSecond("raw"),
 };
-progress("CPython (python3 bench/compare_asyncio.py)");
-const py = await runCPython();
+// >>> OURS, EAGER: null (n/a in the table) until the library has eager tasks, or if measuring them fails.
+let gatherEager: { async: Rate; generator: Rate } | null = null;
+let gatherEagerNote = eagerMissing;
+if (eagerMissing === null) {
+  try {
+    gatherEager = {
+      async: await gatheredPerSecond("async", true),
+      generator: await gatheredPerSecond("generator", true),
+    };
+  } catch (error) {
+    gatherEagerNote = `gather with eagerTaskFactory failed: ${error}`;
+  }
+}
 
-type Row = [string, string, string, string, string, string];
-const rows: Row[] = [];
+// The Python columns. python3 is the baseline (its ratios are the ones the targets check), best of RUNS like ours;
+// the stronger anchors take the best of ANCHOR_RUNS (and their 200k sleeps run once when that is below 3) to keep
+// the whole script's run time reasonable.
+const oursTook = (performance.now() - started) / 1000;
+progress("finding Python interpreters");
+const interpreters = await findInterpreters();
+const python3 = interpreters.find((interpreter) => interpreter.command === "python3");
+const pythonRuns: PythonRun[] = [];
+const skipped: string[] = [];
+function addRun(title: string, interpreter: Interpreter, args: string[], runs: number): void {
+  pythonRuns.push({ title, interpreter, args, runs, result: null, took: 0 });
+}
+if (python3 === undefined) skipped.push("CPython (python3): `python3` is not on PATH or does not run");
+else addRun(`CPython ${python3.version} (python3)`, python3, [], RUNS);
+if (ANCHORS) {
+  const eager = newest(interpreters, (found) => found.implementation === "cpython" && found.eager);
+  if (eager === undefined) skipped.push("CPython ≥ 3.12 eager: no python3.x on PATH has asyncio.eager_task_factory");
+  else addRun(`CPython ${eager.version} eager`, eager, ["--eager"], ANCHOR_RUNS);
+  const uvloop = newest(interpreters, (found) => found.uvloop !== null);
+  if (uvloop === undefined) skipped.push("uvloop: no Python interpreter found can `import uvloop`");
+  else addRun(`uvloop ${uvloop.uvloop} (CPython ${uvloop.version})`, uvloop, ["--loop=uvloop"], ANCHOR_RUNS);
+  const both = newest(interpreters, (found) => found.uvloop !== null && found.eager);
+  const uvloopEager = ["--loop=uvloop", "--eager"];
+  if (both === undefined) skipped.push("uvloop + eager: no interpreter has both uvloop and 3.12+");
+  else addRun(`uvloop ${both.uvloop} + eager (CPython ${both.version})`, both, uvloopEager, ANCHOR_RUNS);
+} else {
+  skipped.push("the stronger Python anchors (CPython ≥ 3.12 eager, uvloop): --anchors=0");
+}
+for (const run of pythonRuns) {
+  progress(`${run.title}: ${[run.interpreter.command, "bench/compare_asyncio.py", ...run.args].join(" ")}`);
+  const start = performance.now();
+  run.result = await runCPython(run);
+  run.took = (performance.now() - start) / 1000;
+}
+const baseline = pythonRuns[0]?.interpreter === python3 ? pythonRuns[0] : undefined;
+
 const na = "n/a";
 const check = (ok: boolean) => ok ? "yes" : "**no**";
+type Pick = (py: CPython) => number;
 
-function throughputRow(label: string, value: Rate, cpython: number | undefined, target: number | null): void {
-  const ratio = cpython === undefined ? NaN : value.best / cpython;
-  rows.push([
-    label,
-    rate(value.best),
-    cpython === undefined ? na : `CPython ${rate(cpython)}`,
-    Number.isNaN(ratio) ? na : times(ratio),
-    target === null ? "— (floor)" : `≥ ${target}× CPython`,
-    target === null || Number.isNaN(ratio) ? "—" : check(ratio >= target),
-  ]);
+/**
+ * One row: ours, then each Python column with our ratio against it (ours / theirs), then the target, checked
+ * against the python3 column. `value` null: ours is not measurable yet (n/a throughout).
+ */
+function row(
+  label: string,
+  value: number | null,
+  pick: Pick,
+  format: (value: number) => string,
+  target: Target | null,
+): string[] {
+  const cells = [label, value === null ? na : format(value)];
+  for (const run of pythonRuns) {
+    const theirs = run.result === null ? undefined : pick(run.result);
+    cells.push(theirs === undefined ? na : format(theirs));
+    cells.push(theirs === undefined || value === null ? na : times(value / theirs));
+  }
+  const theirs = baseline?.result ? pick(baseline.result) : undefined;
+  const met = target === null || value === null ? undefined : target.met(value, theirs && value / theirs);
+  cells.push(target === null ? "—" : target.text, met === undefined ? "—" : check(met));
+  return cells;
 }
 
-throughputRow("async-fn tasks `await sleep(0)`, all at once", ours.asyncAll, py?.async_all, 5);
-throughputRow(`async-fn tasks \`await sleep(0)\`, batches of ${BATCH}`, ours.asyncBatched, py?.async_batched, 5);
-throughputRow("generator tasks `yield* sleep(0)`, all at once", ours.generatorAll, py?.generator_all, 8);
-throughputRow(
-  `generator tasks \`yield* sleep(0)\`, batches of ${BATCH}`,
-  ours.generatorBatched,
-  py?.generator_batched,
-  8,
+/** A target's text, and whether ours meets it (undefined: cannot tell, e.g. python3 did not run). */
+interface Target {
+  text: string;
+  met: (value: number, ratio: number | undefined) => boolean | undefined;
+}
+
+function throughputRow(label: string, value: Rate | null, pick: Pick, target: number | null): string[] {
+  const goal: Target = target === null
+    ? { text: "— (floor)", met: () => undefined }
+    : { text: `≥ ${target}× CPython`, met: (_, ratio) => ratio === undefined ? undefined : ratio >= target };
+  return row(label, value === null ? null : value.best, pick, rate, goal);
+}
+
+const rows: string[][] = [];
+rows.push(throughputRow("async-fn tasks `await sleep(0)`, all at once", ours.asyncAll, (py) => py.async_all, 5));
+rows.push(
+  throughputRow(
+    `async-fn tasks \`await sleep(0)\`, batches of ${BATCH}`,
+    ours.asyncBatched,
+    (py) => py.async_batched,
+    5,
+  ),
 );
-throughputRow("raw async fns `await null` (no loop), all at once", ours.rawAll, py?.async_all, null);
-throughputRow(`raw async fns \`await null\` (no loop), batches of ${BATCH}`, ours.rawBatched, py?.async_batched, null);
-
-function sleepRow(label: string, value: number, target: boolean): void {
-  rows.push([
-    label,
-    seconds(value),
-    py === null ? na : `CPython ${seconds(py.sleeps_seconds)}`,
-    py === null ? na : times(value / py.sleeps_seconds),
-    target ? "≤ 1.0 s (floor 0.5 s)" : "—",
-    target ? check(value <= 1.0) : "—",
-  ]);
-}
-sleepRow(`${SLEEPS / 1000}k sleeps < ${SLEEP_MAX_MS} ms, async-fn tasks (wall)`, sleepAsync.best, true);
-sleepRow(`${SLEEPS / 1000}k sleeps < ${SLEEP_MAX_MS} ms, generator tasks (wall)`, sleepGenerator.best, true);
-sleepRow(`${SLEEPS / 1000}k sleeps < ${SLEEP_MAX_MS} ms, one setTimeout each (raw)`, sleepRaw.best, false);
-
-function bytesRow(label: string, value: number, cpython: number | undefined, target: boolean): void {
-  rows.push([
-    label,
-    bytes(value),
-    cpython === undefined ? na : `CPython ${bytes(cpython)}`,
-    cpython === undefined ? na : times(value / cpython),
-    target ? "≤ 800 B" : "—",
-    target ? check(value <= 800) : "—",
-  ]);
-}
-bytesRow("bytes per parked async-fn task", bytesAsync, py?.bytes_async, true);
-bytesRow(
-  "bytes per parked async-fn task, one shared coroutine function (no closure per task)",
-  bytesAsyncShared,
-  py?.bytes_async,
-  false,
+rows.push(
+  throughputRow("generator tasks `yield* sleep(0)`, all at once", ours.generatorAll, (py) => py.generator_all, 8),
 );
-bytesRow("bytes per parked generator task", bytesGenerator, py?.bytes_generator, true);
-bytesRow("bytes per parked raw async fn (no task)", bytesRaw, py?.bytes_async, false);
+rows.push(
+  throughputRow(
+    `generator tasks \`yield* sleep(0)\`, batches of ${BATCH}`,
+    ours.generatorBatched,
+    (py) => py.generator_batched,
+    8,
+  ),
+);
+rows.push(throughputRow("raw async fns `await null` (no loop), all at once", ours.rawAll, (py) => py.async_all, null));
+rows.push(
+  throughputRow(
+    `raw async fns \`await null\` (no loop), batches of ${BATCH}`,
+    ours.rawBatched,
+    (py) => py.async_batched,
+    null,
+  ),
+);
+
+const sleepTarget: Target = { text: "≤ 1.0 s (floor 0.5 s)", met: (value) => value <= 1.0 };
+const sleepsLabel = `${SLEEPS / 1000}k sleeps < ${SLEEP_MAX_MS} ms`;
+rows.push(
+  row(`${sleepsLabel}, async-fn tasks (wall)`, sleepAsync.best, (py) => py.sleeps_seconds, seconds, sleepTarget),
+);
+rows.push(
+  row(`${sleepsLabel}, generator tasks (wall)`, sleepGenerator.best, (py) => py.sleeps_seconds, seconds, sleepTarget),
+);
+rows.push(row(`${sleepsLabel}, one setTimeout each (raw)`, sleepRaw.best, (py) => py.sleeps_seconds, seconds, null));
+
+const bytesTarget: Target = { text: "≤ 800 B", met: (value) => value <= 800 };
+rows.push(row("bytes per parked async-fn task", bytesAsync, (py) => py.bytes_async, bytes, bytesTarget));
+rows.push(
+  row(
+    "bytes per parked async-fn task, one shared coroutine function (no closure per task)",
+    bytesAsyncShared,
+    (py) => py.bytes_async,
+    bytes,
+    null,
+  ),
+);
+rows.push(row("bytes per parked generator task", bytesGenerator, (py) => py.bytes_generator, bytes, bytesTarget));
+rows.push(row("bytes per parked raw async fn (no task)", bytesRaw, (py) => py.bytes_async, bytes, null));
 
 const items = `${ITEMS / 1000}k items`;
-throughputRow(
-  `Queue(maxsize ${QUEUE_MAXSIZE}) 1→1, async-fn \`await put/get\`, ${items}`,
-  queueRates.asyncBounded,
-  py?.queue_async_bounded,
-  5,
+rows.push(
+  throughputRow(
+    `Queue(maxsize ${QUEUE_MAXSIZE}) 1→1, async-fn \`await put/get\`, ${items}`,
+    queueRates.asyncBounded,
+    (py) => py.queue_async_bounded,
+    5,
+  ),
 );
-throughputRow(
-  `Queue(unbounded) 1→1, async-fn \`await put/get\`, ${items}`,
-  queueRates.asyncUnbounded,
-  py?.queue_async_unbounded,
-  5,
+rows.push(
+  throughputRow(
+    `Queue(unbounded) 1→1, async-fn \`await put/get\`, ${items}`,
+    queueRates.asyncUnbounded,
+    (py) => py.queue_async_unbounded,
+    5,
+  ),
 );
-throughputRow(
-  `Queue(maxsize ${QUEUE_MAXSIZE}) 1→1, generator \`yield* put/get\`, ${items}`,
-  queueRates.generatorBounded,
-  py?.queue_generator_bounded,
-  5,
+rows.push(
+  throughputRow(
+    `Queue(maxsize ${QUEUE_MAXSIZE}) 1→1, generator \`yield* put/get\`, ${items}`,
+    queueRates.generatorBounded,
+    (py) => py.queue_generator_bounded,
+    5,
+  ),
 );
-throughputRow(
-  `Queue(unbounded) 1→1, generator \`yield* put/get\`, ${items}`,
-  queueRates.generatorUnbounded,
-  py?.queue_generator_unbounded,
-  5,
+rows.push(
+  throughputRow(
+    `Queue(unbounded) 1→1, generator \`yield* put/get\`, ${items}`,
+    queueRates.generatorUnbounded,
+    (py) => py.queue_generator_unbounded,
+    5,
+  ),
 );
 const gathered = `${GATHERED / 1000}k`;
-throughputRow(`gather of ${gathered} trivial async-fn tasks`, gatherRates.async, py?.gather_async, 5);
-throughputRow(`gather of ${gathered} trivial generator tasks`, gatherRates.generator, py?.gather_generator, 5);
-throughputRow(`Promise.all of ${gathered} raw async fns (no loop)`, gatherRates.raw, py?.gather_async, null);
+rows.push(throughputRow(`gather of ${gathered} trivial async-fn tasks`, gatherRates.async, (py) => py.gather_async, 5));
+rows.push(
+  throughputRow(`gather of ${gathered} trivial generator tasks`, gatherRates.generator, (py) => py.gather_generator, 5),
+);
+// >>> OURS, EAGER rows: n/a until `eagerTaskFactory` exists (see eagerMissing).
+rows.push(
+  row(
+    `gather of ${gathered} trivial async-fn tasks, ours eager (eagerTaskFactory)`,
+    gatherEager?.async.best ?? null,
+    (py) => py.gather_async,
+    rate,
+    null,
+  ),
+);
+rows.push(
+  row(
+    `gather of ${gathered} trivial generator tasks, ours eager (eagerTaskFactory)`,
+    gatherEager?.generator.best ?? null,
+    (py) => py.gather_generator,
+    rate,
+    null,
+  ),
+);
+rows.push(
+  throughputRow(`Promise.all of ${gathered} raw async fns (no loop)`, gatherRates.raw, (py) => py.gather_async, null),
+);
 
 function table(header: string[], body: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...body.map(line)].join("\n");
 }
 
-console.log(
-  `\n## asyncio for Deno vs CPython ${py?.version ?? "(not run)"} — Deno ${Deno.version.deno}, V8 ${Deno.version.v8}\n`,
-);
+const against = pythonRuns.filter((run) => run.result !== null).map((run) => run.title).join(", ") ||
+  "(Python not run)";
+console.log(`\n## asyncio for Deno vs ${against} — Deno ${Deno.version.deno}, V8 ${Deno.version.v8}\n`);
 console.log(
   `N = ${N} tasks (best of ${RUNS} after a warm-up); ${SLEEPS} sleeps (best of 2); ${PARKED} parked tasks; ` +
     `${ITEMS} queue items and gathers of ${GATHERED} tasks (best of ${RUNS} after a warm-up; queue and gather ` +
-    "throughputs are items/s and tasks/s). Ratio = ours / baseline (throughput: higher is better; time and bytes: lower is better).\n",
+    "throughputs are items/s and tasks/s). Each Python column is followed by our ratio against it = ours / theirs " +
+    "(throughput: higher is better; time and bytes: lower is better); the targets are checked against the python3 " +
+    `column. The stronger anchors take the best of ${ANCHOR_RUNS} runs` +
+    (ANCHOR_RUNS < 3 ? " (their sleeps run once)" : "") + ".\n",
 );
-console.log(table(["workload", "ours", "baseline", "ratio", "target", "met?"], rows));
+const header = ["workload", "ours"];
+for (const run of pythonRuns) header.push(run.title, "ratio");
+header.push("target (vs python3)", "met?");
+console.log(table(header, rows));
+
+console.log("\nPython runs (each a separate `bench/compare_asyncio.py` process after ours):\n");
+for (const run of pythonRuns) {
+  const how = run.args.length === 0 ? "" : ` \`${run.args.join(" ")}\`,`;
+  const status = run.result === null ? " — **failed, n/a**" : "";
+  console.log(`- ${run.title}:${how} best of ${run.runs}, ${seconds(run.took)}: ${describe(run.interpreter)}${status}`);
+}
+for (const note of skipped) console.log(`- skipped: ${note}`);
+if (pythonRuns.some((run) => run.result?.generator_tasks_wrapped)) {
+  console.log(
+    "- CPython 3.12+ `create_task` refuses generator-based coroutines, so there the generator rows (tasks, queue, " +
+      "parked bytes) wrap each in a coroutine (one frame more, as `ensure_future` does); `gather` wraps them itself.",
+  );
+}
+console.log(
+  `- ours, eager: ${
+    gatherEagerNote === null ? "measured with loop.setTaskFactory(eagerTaskFactory)" : `n/a — ${gatherEagerNote}`
+  }`,
+);
 
 console.log("\n### Spread within this run (best and worst sample), and how far each is from the raw floor\n");
 const spread: string[][] = [
@@ -625,4 +820,21 @@ const spread: string[][] = [
   ],
   ["Promise.all, raw", rate(gatherRates.raw.best), rate(gatherRates.raw.worst), "1.00×"],
 ];
+if (gatherEager !== null) {
+  spread.push(
+    [
+      "gather, async-fn, ours eager",
+      rate(gatherEager.async.best),
+      rate(gatherEager.async.worst),
+      times(gatherRates.raw.best / gatherEager.async.best),
+    ],
+    [
+      "gather, generator, ours eager",
+      rate(gatherEager.generator.best),
+      rate(gatherEager.generator.worst),
+      times(gatherRates.raw.best / gatherEager.generator.best),
+    ],
+  );
+}
 console.log(table(["workload", "best", "worst", "slowdown vs raw floor"], spread));
+console.log(`\nWhole run: ${seconds((performance.now() - started) / 1000)} (ours: ${seconds(oursTook)}).`);

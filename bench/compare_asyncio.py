@@ -1,9 +1,17 @@
 """CPython asyncio side of bench/compare.ts: the same workloads, printed as one JSON object on stdout.
 
-Run by compare.ts as `python3 bench/compare_asyncio.py [N] [SLEEPS] [PARKED] [ITEMS] [GATHERED]`; runnable alone
-too.
+Run by compare.ts as
+
+    python3 bench/compare_asyncio.py [N] [SLEEPS] [PARKED] [ITEMS] [GATHERED] [--loop=asyncio|uvloop] [--eager]
+        [--runs=3]
+
+and runnable alone too. `--loop=uvloop` runs every workload on uvloop's event loop; `--eager` (CPython 3.12+)
+installs `asyncio.eager_task_factory` on each loop before its main task is created, so every task — the main
+one, those of `create_task` and those `gather` wraps around coroutines — starts eagerly. `--runs` is how many
+timed runs each throughput takes the best of (the 200k sleeps take the best of `min(runs, 2)`).
 """
 
+import argparse
 import asyncio
 import gc
 import json
@@ -13,21 +21,88 @@ import time
 import tracemalloc
 import types
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-SLEEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 200_000
-PARKED = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
-ITEMS = int(sys.argv[4]) if len(sys.argv) > 4 else 200_000
-GATHERED = int(sys.argv[5]) if len(sys.argv) > 5 else 100_000
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("n", type=int, nargs="?", default=100_000)
+parser.add_argument("sleeps", type=int, nargs="?", default=200_000)
+parser.add_argument("parked", type=int, nargs="?", default=100_000)
+parser.add_argument("items", type=int, nargs="?", default=200_000)
+parser.add_argument("gathered", type=int, nargs="?", default=100_000)
+parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+parser.add_argument("--eager", action="store_true")
+parser.add_argument("--runs", type=int, default=3)
+ARGS = parser.parse_args()
+
+N = ARGS.n
+SLEEPS = ARGS.sleeps
+PARKED = ARGS.parked
+ITEMS = ARGS.items
+GATHERED = ARGS.gathered
 QUEUE_MAXSIZE = 16
 BATCH = 1000
-RUNS = 3
+RUNS = max(1, ARGS.runs)
+
+if ARGS.eager and not hasattr(asyncio, "eager_task_factory"):
+    sys.exit(f"--eager needs CPython 3.12 or later (asyncio.eager_task_factory); this is {sys.version.split()[0]}")
+if ARGS.loop == "uvloop":
+    import uvloop
+
+    new_loop = uvloop.new_event_loop
+    LOOP_NAME = f"uvloop {uvloop.__version__}"
+else:
+    new_loop = asyncio.new_event_loop
+    LOOP_NAME = "asyncio"
+
+
+def loop_factory():
+    loop = new_loop()
+    if ARGS.eager:
+        # On the loop before the runner creates the main task: the main task is eager too, as with
+        # `asyncio.run(main(), loop_factory=...)` in 3.12.
+        loop.set_task_factory(asyncio.eager_task_factory)
+    return loop
+
+
+def run(coro):
+    """`asyncio.run(coro)` on a fresh loop of the chosen kind (with the eager factory when asked)."""
+    if hasattr(asyncio, "Runner"):  # 3.11+
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            return runner.run(coro)
+    # Before 3.11 (no Runner, so no eager tasks either): a policy picks the loop.
+    if ARGS.loop == "uvloop":
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return asyncio.run(coro)
+
+
+@types.coroutine
+def _probe():
+    yield
+
+
+_probe_generator = _probe()
+# CPython 3.12 stopped taking generator-based coroutines as tasks (`asyncio.iscoroutine` is False for them and
+# `create_task` raises TypeError); `ensure_future` still wraps one in a coroutine, as `gather` does.
+GENERATOR_TASKS = asyncio.iscoroutine(_probe_generator)
+_probe_generator.close()
+
+
+def task_coroutine(generator_function):
+    """The generator-based coroutine function itself where `create_task` takes it (before 3.12), else a coroutine
+    function awaiting it: one frame more, what `ensure_future` adds (its `_wrap_awaitable`)."""
+    generator_function = types.coroutine(generator_function)
+    if GENERATOR_TASKS:
+        return generator_function
+
+    async def wrapped(*args):
+        return await generator_function(*args)
+
+    return wrapped
 
 
 async def async_worker():
     await asyncio.sleep(0)
 
 
-@types.coroutine
+@task_coroutine
 def generator_worker():
     # A generator-based coroutine (Python's own image of `yield* sleep(0)`): `types.coroutine` is what
     # `@asyncio.coroutine` was before 3.11.
@@ -54,11 +129,11 @@ async def batched(worker, n):
 
 
 def tasks_per_second(shape, worker, n):
-    asyncio.run(shape(worker, n // 10))  # warm-up
+    run(shape(worker, n // 10))  # warm-up
     times = []
     for _ in range(RUNS):
         gc.collect()
-        times.append(asyncio.run(shape(worker, n)))
+        times.append(run(shape(worker, n)))
     return n / min(times)
 
 
@@ -94,7 +169,7 @@ async def async_parked(future):
     await future
 
 
-@types.coroutine
+@task_coroutine
 def generator_parked(future):
     yield from future
 
@@ -114,14 +189,14 @@ async def async_consumer(queue):
         total += item
 
 
-@types.coroutine
+@task_coroutine
 def generator_producer(queue, n):
     for i in range(n):
         yield from queue.put(i)
     yield from queue.put(-1)
 
 
-@types.coroutine
+@task_coroutine
 def generator_consumer(queue):
     total = 0
     while True:
@@ -146,11 +221,11 @@ async def queue_once(producer, consumer, maxsize, n):
 
 
 def items_per_second(producer, consumer, maxsize, n):
-    asyncio.run(queue_once(producer, consumer, maxsize, n // 10))  # warm-up
+    run(queue_once(producer, consumer, maxsize, n // 10))  # warm-up
     times = []
     for _ in range(RUNS):
         gc.collect()
-        times.append(asyncio.run(queue_once(producer, consumer, maxsize, n)))
+        times.append(run(queue_once(producer, consumer, maxsize, n)))
     return n / min(times)
 
 
@@ -173,17 +248,22 @@ async def gather_once(make, n):
 
 
 def gathered_per_second(make, n):
-    asyncio.run(gather_once(make, n // 10))  # warm-up
+    run(gather_once(make, n // 10))  # warm-up
     times = []
     for _ in range(RUNS):
         gc.collect()
-        times.append(asyncio.run(gather_once(make, n)))
+        times.append(run(gather_once(make, n)))
     return n / min(times)
 
 
 def main():
     result = {
         "version": sys.version.split()[0],
+        "executable": sys.executable,
+        "loop": LOOP_NAME,
+        "eager": ARGS.eager,
+        "runs": RUNS,
+        "generator_tasks_wrapped": not GENERATOR_TASKS,
         "n": N,
         "batch": BATCH,
         "async_all": tasks_per_second(all_at_once, async_worker, N),
@@ -192,7 +272,7 @@ def main():
         "generator_batched": tasks_per_second(batched, generator_worker, N),
     }
     result["sleeps_n"] = SLEEPS
-    result["sleeps_seconds"] = min(asyncio.run(sleeps(SLEEPS)) for _ in range(2))
+    result["sleeps_seconds"] = min(run(sleeps(SLEEPS)) for _ in range(min(RUNS, 2)))
     result["items_n"] = ITEMS
     result["queue_maxsize"] = QUEUE_MAXSIZE
     result["queue_async_bounded"] = items_per_second(async_producer, async_consumer, QUEUE_MAXSIZE, ITEMS)
@@ -204,8 +284,8 @@ def main():
     result["gather_generator"] = gathered_per_second(trivial_generator, GATHERED)
     tracemalloc.start()
     result["parked_n"] = PARKED
-    result["bytes_async"] = asyncio.run(parked_bytes(async_parked))
-    result["bytes_generator"] = asyncio.run(parked_bytes(generator_parked))
+    result["bytes_async"] = run(parked_bytes(async_parked))
+    result["bytes_generator"] = run(parked_bytes(generator_parked))
     tracemalloc.stop()
     print(json.dumps(result))
 

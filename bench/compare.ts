@@ -477,7 +477,7 @@ function times(value: number): string {
 }
 
 const started = performance.now();
-const progress = (what: string) => console.error(`… ${what}`);
+const progress = (what: string) => console.error(`… ${what} (at ${seconds((performance.now() - started) / 1000)})`);
 
 progress(`tasks/s, N=${N}`);
 const ours = {
@@ -525,8 +525,8 @@ if (eagerMissing === null) {
 }
 
 // The Python columns. python3 is the baseline (its ratios are the ones the targets check), best of RUNS like ours;
-// the stronger anchors take the best of ANCHOR_RUNS (and their 200k sleeps run once when that is below 3) to keep
-// the whole script's run time reasonable.
+// the stronger anchors take the best of ANCHOR_RUNS (their 200k sleeps, seconds each, the best of ANCHOR_RUNS - 1)
+// to keep the whole script's run time reasonable.
 const oursTook = (performance.now() - started) / 1000;
 progress("finding Python interpreters");
 const interpreters = await findInterpreters();
@@ -730,7 +730,7 @@ console.log(
     "throughputs are items/s and tasks/s). Each Python column is followed by our ratio against it = ours / theirs " +
     "(throughput: higher is better; time and bytes: lower is better); the targets are checked against the python3 " +
     `column. The stronger anchors take the best of ${ANCHOR_RUNS} runs` +
-    (ANCHOR_RUNS < 3 ? " (their sleeps run once)" : "") + ".\n",
+    ` (their sleeps: best of ${Math.max(1, ANCHOR_RUNS - 1)}).\n`,
 );
 const header = ["workload", "ours"];
 for (const run of pythonRuns) header.push(run.title, "ratio");

@@ -8,7 +8,8 @@ Run by compare.ts as
 and runnable alone too. `--loop=uvloop` runs every workload on uvloop's event loop; `--eager` (CPython 3.12+)
 installs `asyncio.eager_task_factory` on each loop before its main task is created, so every task — the main
 one, those of `create_task` and those `gather` wraps around coroutines — starts eagerly. `--runs` is how many
-timed runs each throughput takes the best of (the 200k sleeps take the best of `min(runs, 2)`).
+timed runs each throughput takes the best of (the 200k sleeps, seconds each, take the best of `runs - 1`, at
+least 1).
 """
 
 import argparse
@@ -272,7 +273,7 @@ def main():
         "generator_batched": tasks_per_second(batched, generator_worker, N),
     }
     result["sleeps_n"] = SLEEPS
-    result["sleeps_seconds"] = min(run(sleeps(SLEEPS)) for _ in range(min(RUNS, 2)))
+    result["sleeps_seconds"] = min(run(sleeps(SLEEPS)) for _ in range(max(1, RUNS - 1)))
     result["items_n"] = ITEMS
     result["queue_maxsize"] = QUEUE_MAXSIZE
     result["queue_async_bounded"] = items_per_second(async_producer, async_consumer, QUEUE_MAXSIZE, ITEMS)

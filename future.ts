@@ -21,12 +21,13 @@
  * @module
  */
 
-import { currentOrNewLoop } from "./_current.ts";
+import { currentOrNewLoop, steppingTask } from "./_current.ts";
 import { noRunningLoopError } from "./_no_running_loop.ts";
 import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import type { EventLoop } from "./loop.ts";
+import type { Task } from "./task.ts";
 
 // The states, with the exception's "retrieved" mark folded in so that a future stays six fields small.
 const PENDING = 0;
@@ -603,16 +604,6 @@ export class Future<T = unknown> implements Awaitable<T> {
     }
   }
 
-  /** @ignore The arguments of the done-callbacks registered with `callback` (to find which tasks wait here). */
-  _callbackArguments(callback: (arg: never) => void): unknown[] {
-    const current = this.#callbacks;
-    if (current === null) return [];
-    if (typeof current === "function") return current === callback ? [this.#argument] : [];
-    const found: unknown[] = [];
-    for (let i = 0; i < current.length; i += 2) if (current[i] === callback) found.push(current[i + 1]);
-    return found;
-  }
-
   /** @ignore Removes one (function, argument) done-callback, as a task does when it stops waiting. */
   _removeCallback(callback: (arg: never) => void, argument: unknown): void {
     const current = this.#callbacks;
@@ -677,14 +668,38 @@ function describeError(error: unknown): string {
 
 // The iterator behind `yield* fut`. While the future is pending it yields the future; once the future is done
 // it returns the result — a task only resumes a generator when the future it yielded is done.
+const NOT_YIELDED = Symbol("not yielded");
+let strayResume: Task<unknown> | null = null;
+
+/**
+ * @ignore The task a generator was suspended in, if the step that just ran resumed it from another task (see
+ * FutureIterator); null otherwise. Reading it clears it.
+ */
+export function takeStrayResume(): Task<unknown> | null {
+  const owner = strayResume;
+  strayResume = null;
+  return owner;
+}
+
 class FutureIterator<T> implements Iterator<unknown, T, unknown> {
   #future: Future<T>;
+  // The task the future was yielded to (null: a generator stepped outside tasks, as `drive()` does); NOT_YIELDED
+  // before. Only that task resumes the generator, once the future is done.
+  #yieldedTo: Task<unknown> | null | typeof NOT_YIELDED = NOT_YIELDED;
   constructor(future: Future<T>) {
     this.#future = future;
   }
   next(): IteratorResult<unknown, T> {
     const future = this.#future;
-    if (!future.done()) return { value: future, done: false };
+    if (!future.done()) {
+      const yieldedTo = this.#yieldedTo;
+      if (yieldedTo === NOT_YIELDED) this.#yieldedTo = steppingTask;
+      // Resumed while the future is pending, by another task: the generator is suspended here in `yieldedTo` and
+      // was handed to a second task. Yielding the future again leaves the generator as it was; the stepping task
+      // learns of it through `takeStrayResume()` and ends (CPython's "coroutine is being awaited already").
+      else if (yieldedTo !== steppingTask) strayResume = yieldedTo;
+      return { value: future, done: false };
+    }
     return { value: future.result(), done: true };
   }
   // The task resumes a generator with `throw` when the awaited future failed or the task was cancelled; the

@@ -54,7 +54,7 @@ import {
 } from "./_task_checks.ts";
 import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
-import { Future, type FutureState, type Thenable, wrapFuture } from "./future.ts";
+import { Future, type FutureState, takeStrayResume, type Thenable, wrapFuture } from "./future.ts";
 import type { EventLoop } from "./loop.ts";
 
 // `import { sleep } from "./task.ts"` stays valid (the agreed surface lists sleep with the task functions, and the
@@ -513,6 +513,7 @@ export class Task<T = unknown> extends Future<T> {
     const previousContext = context === undefined ? undefined : taskContext.enter(context);
     const previous = enterStep(self as Task<unknown>);
     let result: IteratorResult<unknown, T>;
+    let other: Task<unknown> | null;
     try {
       result = error === NO_ERROR ? generator.next(value) : generator.throw(error);
     } catch (thrown) {
@@ -527,23 +528,13 @@ export class Task<T = unknown> extends Future<T> {
     if (result.done) {
       markFinished(generator);
       Task.#finishWithValue(self, result.value);
-    } else if (firstStep && Task.#awaitedByAnother(self, result.value) !== null) {
+    } else if (firstStep && (other = takeStrayResume()) !== null) {
       // Its first step resumed a generator that another task is running (suspended in it): CPython's
       // "coroutine is being awaited already". The other task keeps it; this one ends.
-      Task.#finishWithError(self, runningElsewhereError(Task.#awaitedByAnother(self, result.value)!));
+      Task.#finishWithError(self, runningElsewhereError(other));
     } else {
       Task.#handleYield(self, result.value);
     }
-  }
-
-  // Whether `yielded`, what a generator yielded at the first step of `self`, is what another task running the same
-  // generator waits on: the generator was suspended in that task, and `self`'s step merely resumed it.
-  static #awaitedByAnother<T>(self: Task<T>, yielded: unknown): Task<unknown> | null {
-    if (!(yielded instanceof Future) || yielded.done()) return null;
-    for (const other of yielded._callbackArguments(stepTask)) {
-      if (other !== self && other instanceof Task && other.#coro === self.#coro) return other;
-    }
-    return null;
   }
 
   // A generator yielded: a Future to wait on, or nothing (one pass through the ready queue).

@@ -31,19 +31,27 @@ function findGetPromiseDetails(): ((promise: Promise<unknown>) => Details) | nul
 
 const getPromiseDetails = findGetPromiseDetails();
 
-/** What a settled promise holds. */
-export interface Settled {
-  /** True if fulfilled, false if rejected. */
-  fulfilled: boolean;
-  /** The value, or the rejection reason. */
-  value: unknown;
+/** `promiseState(promise)` of a promise that has not settled, or whose state the host does not show. */
+export const PENDING = 0;
+export { FULFILLED, REJECTED };
+
+let lastValue: unknown = undefined;
+
+/**
+ * The promise's state — `PENDING`, `FULFILLED` or `REJECTED` — as far as the host can tell (else `PENDING`); the
+ * value or reason of a settled one is then `takeSettledValue()`'s. (Two calls rather than a record returned: this
+ * runs once per eager task.)
+ */
+export function promiseState(promise: Promise<unknown>): number {
+  if (getPromiseDetails === null) return PENDING;
+  const details = getPromiseDetails(promise);
+  lastValue = details[1];
+  return details[0];
 }
 
-/** The promise's outcome if it has settled and the host can tell, else null. */
-export function settledPromise(promise: Promise<unknown>): Settled | null {
-  if (getPromiseDetails === null) return null;
-  const [state, value] = getPromiseDetails(promise);
-  if (state === FULFILLED) return { fulfilled: true, value };
-  if (state === REJECTED) return { fulfilled: false, value };
-  return null;
+/** The value or reason of the promise `promiseState` last saw settled (and forgets it). */
+export function takeSettledValue(): unknown {
+  const value = lastValue;
+  lastValue = undefined;
+  return value;
 }

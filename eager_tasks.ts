@@ -97,7 +97,10 @@ export function createEagerTaskFactory(taskConstructor: TaskConstructor): TaskFa
     throw new TypeError(`createEagerTaskFactory() needs a Task class, received ${String(taskConstructor)}`);
   }
   return <T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions): Task<T> =>
-    new taskConstructor(coro, { ...options, loop, eagerStart: true });
+    new taskConstructor(
+      coro,
+      options === undefined ? { loop, eagerStart: true } : { ...options, loop, eagerStart: true },
+    );
 }
 
 /**

@@ -86,3 +86,17 @@ export function runningElsewhereError(other: Task<unknown>): InvalidStateError {
     `Cannot run a coroutine in two tasks: this generator object is being awaited already by ${other}`,
   );
 }
+
+/**
+ * A task's function can settle after its loop closed (a cancel delivered in the loop's last iteration): the task
+ * still ends, but its done-callbacks can no longer run. That is reported, never thrown into a promise reaction
+ * where it would crash the program; on an open loop, `error` is thrown on.
+ */
+export function reportFinishedAfterClose(task: Task<unknown>, error: unknown): void {
+  const loop = task.getLoop();
+  if (!loop.isClosed()) throw error;
+  loop.defaultExceptionHandler({
+    message: `${task} finished after its event loop was closed; its done-callbacks will not run`,
+    task,
+  });
+}

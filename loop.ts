@@ -47,7 +47,7 @@ import { type TimerEntry, TimerHeap } from "./_timer_heap.ts";
 import { InvalidStateError } from "./errors.ts";
 import { Future, type Thenable, wrapFuture } from "./future.ts";
 import { Handle, TimerHandle } from "./handle.ts";
-import { type Coroutine, ensureFuture, Task, type TaskOptions } from "./task.ts";
+import { type Coroutine, ensureFuture, Task, type TaskFactory, type TaskOptions } from "./task.ts";
 import type { Clock } from "./virtual_clock.ts";
 
 /** Options of `newEventLoop()`. */
@@ -146,6 +146,7 @@ export class EventLoop {
   // unregistering a task is two pointer writes, where a Set would hash every task on the hot path.
   #firstTask: Task<unknown> | null = null;
   #taskOptions: TaskOptions = { loop: this };
+  #taskFactory: TaskFactory | null = null;
 
   /**
    * Makes a loop; `newEventLoop()` is the usual way.
@@ -356,7 +357,63 @@ export class EventLoop {
    */
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
     this.#checkOpen();
-    return new Task(coro, options === undefined ? this.#taskOptions : { ...options, loop: this });
+    const factory = this.#taskFactory;
+    if (factory === null) return new Task(coro, options === undefined ? this.#taskOptions : { ...options, loop: this });
+    const task: unknown = factory(this, coro, options);
+    if (!(task instanceof Future)) {
+      throw new TypeError(`The task factory of ${this} returned ${describe(task)}, not a Task`);
+    }
+    return task as Task<T>;
+  }
+
+  /**
+   * Sets the function that makes this loop's tasks (Python's `loop.set_task_factory`): `loop.createTask`,
+   * `createTask` and `ensureFuture` call `factory(loop, coro, options)`. `null` restores the default. Use
+   * `eagerTaskFactory` (eager_tasks.ts) for CPython 3.12's eager tasks.
+   *
+   * @param factory The factory, or null.
+   * @throws {TypeError} If `factory` is neither a function nor null.
+   *
+   * @example Eager tasks for a whole loop
+   * ```ts
+   * import { eagerTaskFactory } from "./eager_tasks.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * loop.setTaskFactory(eagerTaskFactory);
+   * assert.equal(loop.getTaskFactory(), eagerTaskFactory);
+   * const done = await loop.runUntilComplete(async () => loop.createTask(function* () {}()).done());
+   * assert.equal(done, true); // it ran inside createTask
+   * loop.setTaskFactory(null);
+   * assert.equal(loop.getTaskFactory(), null);
+   * loop.close();
+   * ```
+   */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== "function") {
+      throw new TypeError(`A task factory must be a function or null, received ${describe(factory)}`);
+    }
+    this.#taskFactory = factory;
+  }
+
+  /**
+   * The loop's task factory (Python's `loop.get_task_factory`).
+   *
+   * @returns The factory set with `setTaskFactory`, or null for the default.
+   *
+   * @example No factory by default
+   * ```ts
+   * import { newEventLoop } from "./loop.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const loop = newEventLoop();
+   * assert.equal(loop.getTaskFactory(), null);
+   * loop.close();
+   * ```
+   */
+  getTaskFactory(): TaskFactory | null {
+    return this.#taskFactory;
   }
 
   /**

@@ -23,6 +23,7 @@ export * from "./future.ts";
 export * from "./handle.ts";
 export * from "./loop.ts";
 export * from "./task.ts";
+export * from "./eager_tasks.ts";
 export * from "./sleep.ts";
 export * from "./runner.ts";
 export * from "./virtual_clock.ts";

@@ -43,6 +43,8 @@ import { currentOrNewLoop, enterStep, runningLoop, steppingTask } from "./_curre
 import { TASK_IN_CONTEXT, taskContext } from "./_task_context.ts";
 import { NO_ERROR, TaskExtras } from "./_task_extras.ts";
 import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
+import { FULFILLED, PENDING, promiseState, takeSettledValue } from "./_promise_state.ts";
+import { Rejection } from "./_rejection.ts";
 import {
   awaitProblem,
   badYieldError,
@@ -50,6 +52,7 @@ import {
   checkTaskName,
   markFinished,
   notAPromiseError,
+  reportFinishedAfterClose,
   runningElsewhereError,
 } from "./_task_checks.ts";
 import { describe } from "./_describe.ts";
@@ -94,7 +97,32 @@ export interface TaskOptions {
   name?: string;
   /** The loop (default: the running loop). */
   loop?: EventLoop;
+  /**
+   * Start the coroutine at once, inside the task's creation, when the loop is running (CPython 3.12's
+   * `eager_start`; see eager_tasks.ts). Default false: the first step is scheduled.
+   */
+  eagerStart?: boolean;
 }
+
+/**
+ * Makes the tasks of a loop (CPython's task factory, set with `loop.setTaskFactory`): called as
+ * `factory(loop, coro, options)` by `loop.createTask`, `createTask` and `ensureFuture`, it returns the task.
+ *
+ * @example A factory that names every task
+ * ```ts
+ * import { newEventLoop } from "./loop.ts";
+ * import { Task, type TaskFactory } from "./task.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const named: TaskFactory = (loop, coro, options) => new Task(coro, { ...options, loop, name: "made" });
+ * const loop = newEventLoop();
+ * loop.setTaskFactory(named);
+ * assert.equal(await loop.runUntilComplete(loop.createTask(async () => 1)), 1);
+ * assert.equal(loop.createTask(async () => {}).getName(), "made");
+ * loop.close();
+ * ```
+ */
+export type TaskFactory = <T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions) => Task<T>;
 
 // What a task waits on besides a Future: one pass through the ready queue (`sleep(0)`, a bare `yield`).
 const YIELD = Symbol("yield");
@@ -103,6 +131,7 @@ const YIELD = Symbol("yield");
 const GENERATOR = 1; // the coroutine is a generator object (else a function returning a promise)
 const STARTED = 2; // the first step ran
 const MUST_CANCEL = 4; // a cancel waits to be thrown into the coroutine at its next step or await
+const EAGER = 8; // the async function is being called inside createTask (an eager start)
 
 let nextTaskNumber = 1;
 
@@ -173,7 +202,27 @@ export class Task<T = unknown> extends Future<T> {
     const context = taskContext.capture();
     if (context !== undefined) Task.#extrasOrNew(this).context = context;
     loop._registerTask(this as Task<unknown>);
-    loop._schedule(stepTask, this);
+    if (options?.eagerStart === true && loop.isRunning()) Task.#startEagerly(this);
+    else loop._schedule(stepTask, this);
+  }
+
+  // CPython's `__eager_start`: the first step runs now, as the task being created is the current task; a
+  // coroutine that ends without suspending leaves the task done before `createTask` returns.
+  static #startEagerly<T>(self: Task<T>): void {
+    self.#flags |= STARTED;
+    if ((self.#flags & GENERATOR) !== 0) {
+      Task.#stepGenerator(self, self.#coro as Generator<unknown, T, unknown>, true);
+      return;
+    }
+    // The creator may be a generator task being stepped: the function is not part of that step.
+    const previous = enterStep(null);
+    try {
+      self.#flags |= EAGER;
+      Task.#startAsyncFunction(self);
+    } finally {
+      self.#flags &= ~EAGER;
+      enterStep(previous);
+    }
   }
 
   /**
@@ -584,6 +633,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     if (promise instanceof Promise) {
+      if ((this.#flags & EAGER) !== 0 && Task.#endedAtOnce(this, promise)) return;
       // The reactions are shared functions that find their task in the async context: no closure per task.
       promise.then(asyncFunctionReturned, asyncFunctionThrew);
     } else if (isThenable(promise)) {
@@ -728,6 +778,20 @@ export class Task<T = unknown> extends Future<T> {
     if (!this.done()) Task.#finishWithError(this, error);
   }
 
+  // An eager async function that returned without awaiting has a settled promise already: where the host shows
+  // a promise's state (Deno), the task ends now, "done on return" as CPython's eager task, not a microtask later.
+  static #endedAtOnce<T>(self: Task<T>, promise: Promise<unknown>): boolean {
+    const state = promiseState(promise);
+    if (state === PENDING) return false;
+    if (state === FULFILLED) {
+      Task.#finishWithValue(self, takeSettledValue() as T);
+    } else {
+      promise.catch(ignoreRejection); // handled here: no unhandled-rejection report for it
+      Task.#finishWithError(self, takeSettledValue());
+    }
+    return true;
+  }
+
   static #finishWithValue<T>(self: Task<T>, value: T): void {
     self.getLoop()._unregisterTask(self as Task<unknown>);
     try {
@@ -739,7 +803,7 @@ export class Task<T = unknown> extends Future<T> {
         self._resolve(value);
       }
     } catch (error) {
-      Task.#reportFinishedAfterClose(self, error);
+      reportFinishedAfterClose(self as Task<unknown>, error);
     }
     self.#extras?.finishedHook?.();
   }
@@ -750,21 +814,9 @@ export class Task<T = unknown> extends Future<T> {
       if (error instanceof CancelledError) self._markCancelled(error.message, error);
       else self._reject(error);
     } catch (scheduleError) {
-      Task.#reportFinishedAfterClose(self, scheduleError);
+      reportFinishedAfterClose(self as Task<unknown>, scheduleError);
     }
     self.#extras?.finishedHook?.();
-  }
-
-  // A task's function can settle after its loop closed (a cancel delivered in the loop's last iteration): the
-  // task still ends, but its done-callbacks can no longer run. That is reported, never thrown into a promise
-  // reaction where it would crash the program.
-  static #reportFinishedAfterClose<T>(self: Task<T>, error: unknown): void {
-    const loop = self.getLoop();
-    if (!loop.isClosed()) throw error;
-    loop.defaultExceptionHandler({
-      message: `${self} finished after its event loop was closed; its done-callbacks will not run`,
-      task: self as Task<unknown>,
-    });
   }
 
   static #makeCancelledError<T>(self: Task<T>): CancelledError {
@@ -781,19 +833,10 @@ export class Task<T = unknown> extends Future<T> {
   }
 }
 
+function ignoreRejection(): void {}
+
 function stepTask(task: Task<unknown>): void {
   task._step();
-}
-
-// Resolving an await with this thenable makes the await throw `error` (see `#resolveAwait`).
-class Rejection {
-  #error: unknown;
-  constructor(error: unknown) {
-    this.#error = error;
-  }
-  then(_onFulfilled: unknown, onRejected: (reason: unknown) => void): void {
-    onRejected(this.#error);
-  }
 }
 
 function forgetOtherWaiter(task: Task<unknown>): void {

@@ -24,7 +24,7 @@
  * g. `gather` of `--gather` tasks, each a trivial coroutine that returns at once, awaited by a main task of the
  *    same kind — tasks/s, best of 3 after a warm-up; raw `Promise.all` of async functions as the floor; CPython
  *    (with eager tasks, CPython's trivial coroutines finish inside `create_task`: no loop round each); and ours
- *    with `eagerTaskFactory`, n/a until the library exports it (marked `>>> OURS, EAGER` below).
+ *    with `loop.setTaskFactory(eagerTaskFactory)`, where a trivial coroutine is done inside `createTask` too.
  *
  * Prints markdown tables. It is not a `deno bench` file (those are `*_bench.ts`).
  *
@@ -32,6 +32,7 @@
  */
 
 import type { Future } from "../future.ts";
+import { eagerTaskFactory } from "../eager_tasks.ts";
 import { gather } from "../gather.ts";
 import { newEventLoop } from "../loop.ts";
 import { Queue } from "../queue.ts";
@@ -331,7 +332,7 @@ function* trivialGenerator(): Generator<unknown, number, unknown> {
 
 /**
  * One run: gather `n` trivial coroutines (each becomes a task) from a main task; seconds. `eager`: the loop's task
- * factory is `eagerTaskFactory` first (only called when `eagerMissing` is null).
+ * factory is `eagerTaskFactory` first.
  */
 async function gatherOnce(kind: Kind, n: number, eager = false): Promise<number> {
   if (kind === "raw") {
@@ -345,7 +346,7 @@ async function gatherOnce(kind: Kind, n: number, eager = false): Promise<number>
   }
   const loop = newEventLoop();
   try {
-    if (eager) (loop as unknown as { setTaskFactory(factory: unknown): void }).setTaskFactory(eagerTaskFactory);
+    if (eager) loop.setTaskFactory(eagerTaskFactory);
     let results: number[];
     const start = performance.now();
     if (kind === "async") {
@@ -379,25 +380,6 @@ async function gatheredPerSecond(kind: Kind, eager = false): Promise<Rate> {
   }
   return { best: GATHERED / Math.min(...times), worst: GATHERED / Math.max(...times) };
 }
-
-// >>> OURS, EAGER (issue 13 point 1) — the gather rows "ours, eager" are measured once the library has eager tasks
-// (API.md, "Beyond CPython 3.12": `eagerTaskFactory`, `createEagerTask`, `loop.setTaskFactory`); until then they
-// print n/a. Found through a dynamic import so this script runs with and without them.
-const library = await import("../mod.ts") as Record<string, unknown>;
-const eagerTaskFactory: unknown = library.eagerTaskFactory;
-/** Null when our eager tasks can be measured, else what is missing. */
-const eagerMissing: string | null = (() => {
-  const missing = ["eagerTaskFactory", "createEagerTask"].filter((name) => typeof library[name] !== "function");
-  const probeLoop = newEventLoop();
-  try {
-    if (typeof (probeLoop as unknown as { setTaskFactory?: unknown }).setTaskFactory !== "function") {
-      missing.push("EventLoop.setTaskFactory");
-    }
-  } finally {
-    probeLoop.close();
-  }
-  return missing.length === 0 ? null : `mod.ts has no ${missing.join(", ")} yet`;
-})();
 
 // ---- c: CPython and the stronger Python anchors --------------------------------------------------------------
 
@@ -510,19 +492,11 @@ const gatherRates = {
   generator: await gatheredPerSecond("generator"),
   raw: await gatheredPerSecond("raw"),
 };
-// >>> OURS, EAGER: null (n/a in the table) until the library has eager tasks, or if measuring them fails.
-let gatherEager: { async: Rate; generator: Rate } | null = null;
-let gatherEagerNote = eagerMissing;
-if (eagerMissing === null) {
-  try {
-    gatherEager = {
-      async: await gatheredPerSecond("async", true),
-      generator: await gatheredPerSecond("generator", true),
-    };
-  } catch (error) {
-    gatherEagerNote = `gather with eagerTaskFactory failed: ${error}`;
-  }
-}
+// Ours with the loop's task factory set to `eagerTaskFactory` (CPython 3.12's eager tasks).
+const gatherEager = {
+  async: await gatheredPerSecond("async", true),
+  generator: await gatheredPerSecond("generator", true),
+};
 
 // The Python columns. python3 is the baseline (its ratios are the ones the targets check), best of RUNS like ours;
 // the stronger anchors take the best of ANCHOR_RUNS (their 200k sleeps, seconds each, the best of ANCHOR_RUNS - 1)
@@ -693,11 +667,10 @@ rows.push(throughputRow(`gather of ${gathered} trivial async-fn tasks`, gatherRa
 rows.push(
   throughputRow(`gather of ${gathered} trivial generator tasks`, gatherRates.generator, (py) => py.gather_generator, 5),
 );
-// >>> OURS, EAGER rows: n/a until `eagerTaskFactory` exists (see eagerMissing).
 rows.push(
   row(
     `gather of ${gathered} trivial async-fn tasks, ours eager (eagerTaskFactory)`,
-    gatherEager?.async.best ?? null,
+    gatherEager.async.best,
     (py) => py.gather_async,
     rate,
     null,
@@ -706,7 +679,7 @@ rows.push(
 rows.push(
   row(
     `gather of ${gathered} trivial generator tasks, ours eager (eagerTaskFactory)`,
-    gatherEager?.generator.best ?? null,
+    gatherEager.generator.best,
     (py) => py.gather_generator,
     rate,
     null,
@@ -750,11 +723,7 @@ if (pythonRuns.some((run) => run.result?.generator_tasks_wrapped)) {
       "parked bytes) wrap each in a coroutine (one frame more, as `ensure_future` does); `gather` wraps them itself.",
   );
 }
-console.log(
-  `- ours, eager: ${
-    gatherEagerNote === null ? "measured with loop.setTaskFactory(eagerTaskFactory)" : `n/a — ${gatherEagerNote}`
-  }`,
-);
+console.log("- ours, eager: measured with loop.setTaskFactory(eagerTaskFactory)");
 
 console.log("\n### Spread within this run (best and worst sample), and how far each is from the raw floor\n");
 const spread: string[][] = [

@@ -31,7 +31,6 @@
 
 import type { Awaitable } from "./future.ts";
 
-
 /**
  * One delivery of a job: what `get()` returns and what a `consume()` handler receives.
  *

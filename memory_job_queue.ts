@@ -37,7 +37,6 @@ import { InvalidStateError } from "./errors.ts";
 import type { Awaitable } from "./future.ts";
 import type { ConsumeOptions, DeadLetter, Job, JobHandler, JobQueue } from "./job_queue.ts";
 
-
 /** Options of `new MemoryJobQueue()`. */
 export interface MemoryJobQueueOptions {
   /** The queue's name, for messages (default `"jobs"`). */

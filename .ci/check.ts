@@ -2,8 +2,8 @@
  * The project's checks, in the order a reviewer would run them; `deno task test` runs this script. It needs only
  * Deno (no shell), so it runs the same on every system Deno supports.
  *
- * Steps: formatting, lint, type check, doc lint (all entry points together), value-import cycles among the root modules, the module rules
- * (size, titled examples, re-exports: .ci/module_rules.ts), the tests with the
+ * Steps: formatting, lint, type check, doc lint (all entry points together), value-import cycles among the root
+ * modules, the module rules (size, titled examples, re-exports: .ci/module_rules.ts), the tests with the
  * documentation examples, the tests again without Deno's async-context hooks (the `AsyncLocalStorage` fallback of
  * `_task_context.ts` must hold too), and a publish dry run.
  *

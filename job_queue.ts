@@ -31,8 +31,6 @@
 
 import type { Awaitable } from "./future.ts";
 
-export type { Awaitable, Thenable } from "./future.ts";
-
 /**
  * One delivery of a job: what `get()` returns and what a `consume()` handler receives.
  *
@@ -87,7 +85,7 @@ export interface Job<T> {
  * A job that was given up on: delivered `maxDeliveries` times without success, or malformed (not a job this
  * queue wrote).
  *
- * @example
+ * @example A job given up on, as deadLetters() lists it
  * ```ts
  * import type { DeadLetter } from "./job_queue.ts";
  * import { MemoryJobQueue } from "./memory_job_queue.ts";
@@ -122,7 +120,7 @@ export interface DeadLetter {
  *
  * @typeParam T The job's data.
  *
- * @example
+ * @example A handler that uses the job's id
  * ```ts
  * import type { JobHandler } from "./job_queue.ts";
  * import assert from "node:assert/strict";
@@ -139,7 +137,7 @@ export type JobHandler<T> = (data: T, job: Job<T>) => unknown;
 /**
  * Options of `consume()`.
  *
- * @example
+ * @example Fifty handlers at once
  * ```ts
  * import type { ConsumeOptions } from "./job_queue.ts";
  * import assert from "node:assert/strict";

@@ -37,9 +37,6 @@ import { InvalidStateError } from "./errors.ts";
 import type { Awaitable } from "./future.ts";
 import type { ConsumeOptions, DeadLetter, Job, JobHandler, JobQueue } from "./job_queue.ts";
 
-export type { ConsumeOptions, DeadLetter, Job, JobHandler, JobQueue } from "./job_queue.ts";
-export type { Awaitable, Thenable } from "./future.ts";
-
 /** Options of `new MemoryJobQueue()`. */
 export interface MemoryJobQueueOptions {
   /** The queue's name, for messages (default `"jobs"`). */
@@ -152,7 +149,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
    * @throws {TypeError} If JSON cannot carry `item` faithfully: nothing is stored.
    * @throws {InvalidStateError} If the queue is closed.
    *
-   * @example
+   * @example Add a job; a BigInt is refused
    * ```ts
    * import { MemoryJobQueue } from "./memory_job_queue.ts";
    * import assert from "node:assert/strict";
@@ -181,7 +178,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
    * @throws {TypeError} If JSON cannot carry one of them faithfully: none is stored.
    * @throws {InvalidStateError} If the queue is closed.
    *
-   * @example
+   * @example Add three jobs at once
    * ```ts
    * import { MemoryJobQueue } from "./memory_job_queue.ts";
    * import assert from "node:assert/strict";
@@ -241,7 +238,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
    * @throws {TypeError} If `handler` is not a function.
    * @throws {RangeError} If `concurrency` is not a whole number ≥ 1.
    *
-   * @example
+   * @example Consume until a time-out cancels it
    * ```ts
    * import { MemoryJobQueue } from "./memory_job_queue.ts";
    * import { run } from "./runner.ts";
@@ -281,7 +278,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
    *
    * @returns The count.
    *
-   * @example
+   * @example Jobs waiting to be delivered
    * ```ts
    * import { MemoryJobQueue } from "./memory_job_queue.ts";
    * import assert from "node:assert/strict";
@@ -300,7 +297,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
    *
    * @returns The count.
    *
-   * @example
+   * @example A delivered job is pending until acknowledged
    * ```ts
    * import { MemoryJobQueue } from "./memory_job_queue.ts";
    * import { run } from "./runner.ts";
@@ -324,7 +321,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
    * @param count At most this many (default 100).
    * @returns The dead letters.
    *
-   * @example
+   * @example No dead letters in a new queue
    * ```ts
    * import { MemoryJobQueue } from "./memory_job_queue.ts";
    * import assert from "node:assert/strict";
@@ -343,7 +340,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
    *
    * @returns A promise that resolves once closed.
    *
-   * @example
+   * @example A closed queue refuses new jobs
    * ```ts
    * import { MemoryJobQueue } from "./memory_job_queue.ts";
    * import { InvalidStateError } from "./errors.ts";
@@ -367,7 +364,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
    *
    * @returns The promise of `close()`.
    *
-   * @example
+   * @example Disposing closes the queue
    * ```ts
    * import { MemoryJobQueue } from "./memory_job_queue.ts";
    * import assert from "node:assert/strict";
@@ -386,7 +383,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
    *
    * @returns The description.
    *
-   * @example
+   * @example The queue's description
    * ```ts
    * import { MemoryJobQueue } from "./memory_job_queue.ts";
    * import assert from "node:assert/strict";

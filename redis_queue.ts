@@ -1,7 +1,8 @@
 /**
  * `RedisQueue`: a lossless job queue across processes and machines, on **Redis Streams consumer groups** (XADD /
- * XREADGROUP / XACK / XAUTOCLAIM) through the maintained client `npm:redis` (node-redis). It is the one module
- * of the library with a dependency; nothing else imports it, and `mod.ts` does not re-export it.
+ * XREADGROUP / XACK / XAUTOCLAIM) through the maintained client `npm:redis` (node-redis). It is the one part
+ * of the library with a dependency (imported by its private `_redis_connection.ts`); nothing else imports it, and
+ * `mod.ts` does not re-export it.
  *
  * Delivery is at least once. `put()` appends a job to the stream; `get()` (or `consume()`) delivers it to one
  * consumer of the group, where it stays *pending* until `job.ack()` or `job.fail(error)`. A consumer that dies
@@ -9,7 +10,7 @@
  * job is retried, and a job delivered `maxDeliveries` times goes to the dead-letter stream with its last error. A
  * cancelled `get()` loses nothing either: a job read for it goes to the next `get()` of the queue, at once.
  *
- * Where no Redis is at hand, `MemoryJobQueue` (`memory_job_queue.ts`, re-exported here) has the same interface
+ * Where no Redis is at hand, `MemoryJobQueue` (`memory_job_queue.ts`, subpath `./memory-job-queue`) has the same interface
  * inside one process, without any dependency; both implement `JobQueue` (`job_queue.ts`).
  *
  * How it works, and what it costs:
@@ -58,20 +59,26 @@
  * @module
  */
 
-import { createClient, ErrorReply } from "npm:redis@6.3.1";
 import { JobBuffer } from "./_job_buffer.ts";
-import { checkConsumeArguments, checkWholeNumber, errorText } from "./_job_checks.ts";
+import { checkConsumeArguments, checkWholeNumber } from "./_job_checks.ts";
 import { consumeJobs } from "./_job_consume.ts";
 import { encodeJob } from "./_job_json.ts";
+import {
+  backoff,
+  type Connection,
+  defaultConsumer,
+  isServerReply,
+  openConnection,
+  pause,
+  redact,
+} from "./_redis_connection.ts";
+import { type RedisJob, RedisSettling } from "./_redis_settling.ts";
+import { type Entry, fieldReader, PUT_MANY_SCRIPT } from "./_redis_stream.ts";
 import { taskContext } from "./_task_context.ts";
 import { describe } from "./_describe.ts";
 import { InvalidStateError } from "./errors.ts";
 import type { Awaitable } from "./future.ts";
 import type { ConsumeOptions, DeadLetter, Job, JobHandler, JobQueue } from "./job_queue.ts";
-
-export type { ConsumeOptions, DeadLetter, Job, JobHandler, JobQueue } from "./job_queue.ts";
-export { MemoryJobQueue, type MemoryJobQueueOptions } from "./memory_job_queue.ts";
-export type { Awaitable, Thenable } from "./future.ts";
 
 /** Options of `RedisQueue.connect()`. */
 export interface RedisQueueOptions {
@@ -97,205 +104,12 @@ export interface RedisQueueOptions {
   connectTimeoutMs?: number;
 }
 
-// The few node-redis calls this module makes, typed here: the client's own generic types are heavy to check.
-interface Connection {
-  sendCommand(args: readonly string[]): Promise<unknown>;
-  connect(): Promise<unknown>;
-  destroy(): void;
-  close(): Promise<void>;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-}
-
-type Entry = [id: string, fields: string[] | null];
-
-// Retry or dead-letter a job in one atomic step, guarded by its XACK: run twice (a retry after a lost reply), the
-// second run finds the job acknowledged and does nothing. The old entry stays until the stream is trimmed.
-// KEYS: the stream, the target stream (itself for a retry, the dead-letter stream). ARGV: group, id, fields….
-const MOVE_SCRIPT = `
-if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return false end
-local fields = {}
-for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
-return redis.call('XADD', KEYS[2], '*', unpack(fields))
-`;
-
-// putMany(): the batch's XADDs in one script — atomic (all or none), one command and one reply, where MULTI/EXEC
-// would cost a QUEUED reply per job. KEYS: the stream. ARGV: the jobs' JSON texts.
-const PUT_MANY_SCRIPT = `
-local ids = {}
-for i = 1, #ARGV do ids[i] = redis.call('XADD', KEYS[1], '*', 'data', ARGV[i]) end
-return ids
-`;
-
-// Trims the stream of the entries the group is done with: those before its first pending entry, or — nothing
-// pending — up to its last delivered one. (XDEL of each acknowledged entry would cost the server more than the
-// rest of the acknowledgement; XTRIM drops whole nodes.) KEYS: the stream. ARGV: the group.
-const TRIM_SCRIPT = `
-local first = redis.call('XPENDING', KEYS[1], ARGV[1])[2]
-if not first then
-  for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
-    local name, last
-    for i = 1, #group, 2 do
-      if group[i] == 'name' then name = group[i + 1] elseif group[i] == 'last-delivered-id' then last = group[i + 1] end
-    end
-    if name == ARGV[1] and last then
-      local ms, seq = string.match(last, '^(%d+)-(%d+)$')
-      first = ms .. '-' .. string.format('%d', tonumber(seq) + 1)
-    end
-  end
-end
-if first then return redis.call('XTRIM', KEYS[1], 'MINID', first) end
-return 0
-`;
-
-// Trim after this many acknowledgements, or this long after the last trim, whichever comes first.
-const TRIM_EVERY_ACKS = 1_000;
-const TRIM_EVERY_MS = 1_000;
-
-// Handing jobs back: an idle time this long makes them claimable by every consumer at once.
-const HANDED_BACK_IDLE_MS = 365 * 24 * 3600 * 1000;
-const MAX_BACKOFF_MS = 2_000;
-
-function backoff(attempt: number): number {
-  return Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(attempt, 10));
-}
-
-// A wait that close() can cut short (so that no timer outlives the queue).
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done);
-  });
-}
-
-// An error the server replied (a wrong command, NOGROUP…), as opposed to a connection that failed.
-function isServerReply(error: unknown): error is Error {
-  return error instanceof ErrorReply;
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.href.replace(/\/$/, "");
-  } catch {
-    return url;
-  }
-}
-
 function checkString(value: unknown, what: string, fallback?: string): string {
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== "string" || value === "") {
     throw new TypeError(`Cannot connect a RedisQueue: ${what} must be a non-empty string, received ${describe(value)}`);
   }
   return value;
-}
-
-function defaultConsumer(): string {
-  let host = "host";
-  try {
-    host = Deno.hostname();
-  } catch {
-    // no --allow-sys: the random part keeps the name unique
-  }
-  return `${host}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
-}
-
-/** Opens one connection; rejects naming the url if the server cannot be reached within `timeoutMs`. */
-async function openConnection(url: string, shownUrl: string, timeoutMs: number, name: string): Promise<Connection> {
-  let ready = false;
-  let lastError: unknown = undefined;
-  const started = Date.now();
-  const client = createClient({
-    url,
-    name,
-    RESP: 2,
-    socket: {
-      connectTimeout: timeoutMs,
-      // node-redis retries for ever by default: before the first connection that would be a hang, so it gives up
-      // at the deadline; once connected, a lost connection is retried with backoff for as long as the queue lives.
-      reconnectStrategy: (retries: number, cause: Error) => {
-        lastError = cause;
-        if (!ready && Date.now() - started + backoff(retries) >= timeoutMs) return cause;
-        return backoff(retries);
-      },
-    },
-  }) as unknown as Connection;
-  client.on("error", (error: never) => {
-    lastError = error;
-  });
-  client.on("ready", () => {
-    ready = true;
-  });
-  const timer = setTimeout(() => client.destroy(), timeoutMs);
-  try {
-    await client.connect();
-  } catch (error) {
-    client.destroy();
-    const cause = lastError ?? error;
-    const reason = cause instanceof Error ? cause.message || cause.name : String(cause);
-    throw new Error(`Cannot connect to Redis at ${shownUrl} within ${timeoutMs} ms: ${reason}`, { cause });
-  } finally {
-    clearTimeout(timer);
-  }
-  return client;
-}
-
-class RedisJob<T> implements Job<T> {
-  readonly id: string;
-  readonly data: T;
-  readonly deliveries: number;
-  settled = false;
-  // Handed out by get(), not just read ahead into the buffer.
-  taken = false;
-  // The batch it came in, while this consumer holds it (null once settled on the server).
-  batch: HeldBatch<T> | null = null;
-  constructor(
-    readonly queue: RedisQueue<T>,
-    id: string,
-    data: T,
-    readonly json: string,
-    readonly failures: number,
-    deliveries: number,
-  ) {
-    this.id = id;
-    this.data = data;
-    this.deliveries = deliveries;
-  }
-
-  ack(): Promise<void> {
-    return ackJob(this.queue, this);
-  }
-
-  fail(error: unknown): Promise<"retried" | "dead-lettered"> {
-    return failJob(this.queue, this, error);
-  }
-}
-
-let ackJob: <T>(queue: RedisQueue<T>, job: RedisJob<T>) => Promise<void>;
-let failJob: <T>(queue: RedisQueue<T>, job: RedisJob<T>, error: unknown) => Promise<"retried" | "dead-lettered">;
-
-interface HeldBatch<T> {
-  jobs: RedisJob<T>[];
-  // How many of them are still held.
-  left: number;
-}
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-function deferred(): Deferred {
-  const { promise, resolve, reject } = Promise.withResolvers<void>();
-  promise.catch(() => {}); // whoever acks sees the rejection; no one else must be told it went unhandled
-  return { promise, resolve, reject };
 }
 
 /**
@@ -326,11 +140,6 @@ function deferred(): Deferred {
  * ```
  */
 export class RedisQueue<T> implements JobQueue<T> {
-  static {
-    ackJob = <T>(queue: RedisQueue<T>, job: RedisJob<T>) => queue.#ack(job);
-    failJob = <T>(queue: RedisQueue<T>, job: RedisJob<T>, error: unknown) => queue.#fail(job, error);
-  }
-
   /** The server's url (its password, if any, shown as `***`). */
   readonly url: string;
   /** The stream's key. */
@@ -346,7 +155,6 @@ export class RedisQueue<T> implements JobQueue<T> {
   #reader: Connection;
   #readerName: string;
   #claimIdleMs: number;
-  #maxDeliveries: number;
   #blockMs: number;
   #prefetch: number;
   // How many jobs a read asks for while consuming (see #read).
@@ -354,10 +162,8 @@ export class RedisQueue<T> implements JobQueue<T> {
   #closeTimeoutMs: number;
 
   #buffer: JobBuffer<RedisJob<T>>;
-  // Jobs delivered to this consumer and not settled yet (read ahead, or handed out), by id.
-  // (In the batches they came in, a read's or a claim's; a batch is dropped once all its jobs are settled on the
-  // server. A Map by id would hash every id and rehash as it grows and shrinks with every read.)
-  #held = new Set<HeldBatch<T>>();
+  // The jobs delivered to this consumer and not settled yet (read ahead, or handed out), and their settling.
+  #settling: RedisSettling<T>;
   #consuming = 0;
   // get() calls, counted: the heartbeat hands back jobs read ahead when no get() came for two beats.
   #gets = 0;
@@ -375,20 +181,9 @@ export class RedisQueue<T> implements JobQueue<T> {
   #readLoop: Promise<void> = Promise.resolve();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
 
-  #ackQueue: RedisJob<T>[] = [];
-  #ackedSinceTrim = 0;
-  #trimmedAt = 0;
-  #ackDone: Deferred | null = null;
-  #flushing: Promise<void> | null = null;
-  // Fails, dead-letterings and hand-backs under way: close() waits for them.
-  #settling = new Set<Promise<unknown>>();
-
   #closing: Promise<void> | null = null;
   // Aborted when close() starts: cuts the reader's backoff short.
   #stopReading = new AbortController();
-  // Aborted when close() ends: cuts every other backoff short.
-  #stopAll = new AbortController();
-  #closeDeadline = Infinity;
 
   private constructor(
     client: Connection,
@@ -406,12 +201,20 @@ export class RedisQueue<T> implements JobQueue<T> {
     this.consumer = options.consumer;
     this.deadLetter = options.deadLetter;
     this.#claimIdleMs = options.claimIdleMs;
-    this.#maxDeliveries = options.maxDeliveries;
     this.#blockMs = options.blockMs;
     this.#prefetch = options.prefetch;
     this.#readCount = options.prefetch;
     this.#claimIntervalMs = Math.min(options.claimIdleMs / 2, 1_000);
     this.#closeTimeoutMs = options.connectTimeoutMs;
+    this.#settling = new RedisSettling<T>({
+      client,
+      stream: options.stream,
+      group: options.group,
+      consumer: options.consumer,
+      deadLetter: options.deadLetter,
+      maxDeliveries: options.maxDeliveries,
+      name: String(this),
+    });
     this.#buffer = new JobBuffer<RedisJob<T>>(() => {
       // Even if that get is cancelled at once, one read is made: its jobs wait here for the next get.
       this.#asked = true;
@@ -507,7 +310,7 @@ export class RedisQueue<T> implements JobQueue<T> {
    * @throws {TypeError} If JSON cannot carry `item` faithfully (named in the message): nothing is written.
    * @throws {InvalidStateError} If the queue is closed.
    *
-   * @example
+   * @example Add a job; a Date is refused
    * ```ts
    * import { RedisQueue } from "./redis_queue.ts";
    * import { startRedisServer } from "./_redis_server.ts"; // a throwaway redis-server for this example
@@ -535,7 +338,7 @@ export class RedisQueue<T> implements JobQueue<T> {
    * @throws {TypeError} If JSON cannot carry one of them faithfully: nothing of the batch is written.
    * @throws {InvalidStateError} If the queue is closed.
    *
-   * @example
+   * @example Add jobs in one round trip
    * ```ts
    * import { RedisQueue } from "./redis_queue.ts";
    * import { startRedisServer } from "./_redis_server.ts"; // a throwaway redis-server for this example
@@ -647,7 +450,7 @@ export class RedisQueue<T> implements JobQueue<T> {
           if (this.#readerIdle && this.#buffer.length < this.#readCount) this.#signalReader();
           return job;
         },
-        release: (job) => this.#handBack([job as RedisJob<T>]),
+        release: (job) => this.#settling.handBack([job as RedisJob<T>]),
         reading: (active) => {
           this.#consuming += active ? 1 : -1;
           if (active) this.#signalReader();
@@ -663,7 +466,7 @@ export class RedisQueue<T> implements JobQueue<T> {
    *
    * @returns The count.
    *
-   * @example
+   * @example Jobs waiting to be delivered
    * ```ts
    * import { RedisQueue } from "./redis_queue.ts";
    * import { startRedisServer } from "./_redis_server.ts"; // a throwaway redis-server for this example
@@ -699,7 +502,7 @@ export class RedisQueue<T> implements JobQueue<T> {
    *
    * @returns The count.
    *
-   * @example
+   * @example A delivered job is pending until acknowledged
    * ```ts
    * import { RedisQueue } from "./redis_queue.ts";
    * import { startRedisServer } from "./_redis_server.ts"; // a throwaway redis-server for this example
@@ -727,7 +530,7 @@ export class RedisQueue<T> implements JobQueue<T> {
    * @param count At most this many (default 100).
    * @returns The dead letters.
    *
-   * @example
+   * @example A job that failed too often is dead-lettered
    * ```ts
    * import { RedisQueue } from "./redis_queue.ts";
    * import { startRedisServer } from "./_redis_server.ts"; // a throwaway redis-server for this example
@@ -775,7 +578,7 @@ export class RedisQueue<T> implements JobQueue<T> {
    *
    * @returns A promise that resolves once closed.
    *
-   * @example
+   * @example A closed queue refuses new jobs
    * ```ts
    * import { RedisQueue } from "./redis_queue.ts";
    * import { startRedisServer } from "./_redis_server.ts"; // a throwaway redis-server for this example
@@ -798,7 +601,7 @@ export class RedisQueue<T> implements JobQueue<T> {
    *
    * @returns The promise of `close()`.
    *
-   * @example
+   * @example Disposing closes the queue
    * ```ts
    * import { RedisQueue } from "./redis_queue.ts";
    * import { startRedisServer } from "./_redis_server.ts"; // a throwaway redis-server for this example
@@ -819,7 +622,7 @@ export class RedisQueue<T> implements JobQueue<T> {
    *
    * @returns The description.
    *
-   * @example
+   * @example The queue's description
    * ```ts
    * import { RedisQueue } from "./redis_queue.ts";
    * import { startRedisServer } from "./_redis_server.ts"; // a throwaway redis-server for this example
@@ -938,7 +741,7 @@ export class RedisQueue<T> implements JobQueue<T> {
     ]) as [string, (Entry | null)[]];
     this.#claimCursor = cursor;
     // A job of ours (renewed, so this should not happen unless this process stalled) is not handed out twice.
-    const held = this.#heldIds();
+    const held = this.#settling.heldIds();
     const fresh = entries.filter((entry): entry is Entry => entry !== null && !held.has(entry[0]));
     if (fresh.length === 0) return;
     const counts = await Promise.all(
@@ -959,7 +762,7 @@ export class RedisQueue<T> implements JobQueue<T> {
       String(Math.max(1_000, 4 * this.#prefetch)),
       this.consumer,
     ]) as [string, string, number, number][];
-    const held = this.#heldIds();
+    const held = this.#settling.heldIds();
     const lost = rows.map(([id]) => id).filter((id) => !held.has(id));
     if (lost.length === 0) return;
     const entries = await this.#client.sendCommand([
@@ -975,244 +778,32 @@ export class RedisQueue<T> implements JobQueue<T> {
     this.#accept(claimed, claimed.map(([id]) => counts.get(id) ?? 1));
   }
 
-  // Entries delivered to this consumer: good jobs go to the buffer; malformed ones, and those delivered too
-  // often, to the dead-letter stream.
+  // Entries delivered to this consumer: the good jobs go to the buffer (the others to the dead-letter stream).
   #accept(entries: Entry[], serverCounts: number[] | null): void {
-    const jobs: RedisJob<T>[] = [];
-    for (let index = 0; index < entries.length; index++) {
-      const [id, fields] = entries[index];
-      const serverCount = serverCounts === null ? 1 : serverCounts[index];
-      // A job as put() writes it is ["data", json]; a retried one has more fields.
-      const plain = fields !== null && fields.length === 2 && fields[0] === "data";
-      const json = plain ? fields[1] : fieldValue(fields, "data");
-      const failuresText = plain ? undefined : fieldValue(fields, "failures");
-      const failures = failuresText === undefined ? 0 : Number(failuresText);
-      let data: T;
-      let problem: string | null = null;
-      if (json === undefined) {
-        problem = `malformed entry: no "data" field (fields: ${JSON.stringify(fields ?? [])})`;
-      } else if (!Number.isInteger(failures) || failures < 0) {
-        problem = `malformed entry: "failures" is ${JSON.stringify(failuresText)}, not a count`;
-      } else {
-        try {
-          data = JSON.parse(json);
-        } catch (error) {
-          problem = `malformed entry: "data" is not JSON (${(error as Error).message})`;
-        }
-      }
-      if (problem !== null) {
-        this.#moveToDeadLetter(id, json ?? JSON.stringify(fields ?? []), problem, serverCount);
-        continue;
-      }
-      const deliveries = failures + serverCount;
-      if (deliveries > this.#maxDeliveries) {
-        const last = fieldValue(fields, "error");
-        const reason = `delivered ${deliveries} times without being acknowledged` +
-          (last === undefined ? "" : ` (last error: ${last})`);
-        this.#moveToDeadLetter(id, json!, reason, deliveries);
-        continue;
-      }
-      const job = new RedisJob<T>(this, id, data!, json!, failures, deliveries);
-      jobs.push(job);
-    }
-    if (jobs.length === 0) return;
-    const batch: HeldBatch<T> = { jobs, left: jobs.length };
-    for (const job of jobs) job.batch = batch;
-    this.#held.add(batch);
-    this.#buffer.push(jobs);
-  }
-
-  // A job is settled on the server (acknowledged, moved, handed back): this consumer holds it no more.
-  #forget(job: RedisJob<T>): void {
-    const batch = job.batch;
-    if (batch === null) return;
-    job.batch = null;
-    if (--batch.left === 0) this.#held.delete(batch);
-  }
-
-  #heldJobs(): RedisJob<T>[] {
-    const jobs: RedisJob<T>[] = [];
-    for (const batch of this.#held) for (const job of batch.jobs) if (job.batch !== null) jobs.push(job);
-    return jobs;
-  }
-
-  #heldIds(): Set<string> {
-    return new Set(this.#heldJobs().map((job) => job.id));
-  }
-
-  // ---- settling ---------------------------------------------------------------------------------------------
-
-  #ack(job: RedisJob<T>): Promise<void> {
-    if (job.settled) return Promise.reject(new InvalidStateError(`Cannot ack() job ${job.id}: it was already settled`));
-    if (this.#closing !== null) {
-      return Promise.reject(new InvalidStateError(`Cannot ack() job ${job.id}: ${this} is closed`));
-    }
-    job.settled = true;
-    this.#ackQueue.push(job);
-    this.#ackDone ??= deferred();
-    if (this.#flushing === null) this.#flushing = taskContext.outsideTasks(() => this.#flushAcks());
-    return this.#ackDone.promise;
-  }
-
-  // One XACK per batch: the acks made while the previous batch was under way go together.
-  async #flushAcks(): Promise<void> {
-    await Promise.resolve(); // let the acks of this turn join the batch
-    try {
-      while (this.#ackQueue.length > 0) {
-        const batch = this.#ackQueue;
-        const done = this.#ackDone!;
-        this.#ackQueue = [];
-        this.#ackDone = null;
-        const ids = batch.map((job) => job.id);
-        try {
-          await this.#retrying(() => this.#client.sendCommand(["XACK", this.stream, this.group, ...ids]));
-        } catch (error) {
-          done.reject(error);
-          continue;
-        }
-        // Kept as held (and renewed) until acknowledged, so no one claims a job whose ack is under way.
-        for (const job of batch) this.#forget(job);
-        done.resolve();
-        this.#ackedSinceTrim += ids.length;
-        if (this.#ackedSinceTrim >= TRIM_EVERY_ACKS || performance.now() - this.#trimmedAt >= TRIM_EVERY_MS) {
-          this.#trim();
-        }
-      }
-    } finally {
-      this.#flushing = null;
-    }
-  }
-
-  // Runs `operation` until it succeeds, retrying failed connections with backoff; a server's error reply is
-  // final, and so is any failure once close() has given up waiting.
-  async #retrying<R>(operation: () => Promise<R>): Promise<R> {
-    for (let attempt = 0;; attempt++) {
-      try {
-        return await operation();
-      } catch (error) {
-        if (isServerReply(error) || Date.now() >= this.#closeDeadline) throw error;
-        await pause(backoff(attempt), this.#stopAll.signal);
-        if (Date.now() >= this.#closeDeadline) throw error;
-      }
-    }
-  }
-
-  #trim(): void {
-    this.#ackedSinceTrim = 0;
-    this.#trimmedAt = performance.now();
-    this.#client.sendCommand(["EVAL", TRIM_SCRIPT, "1", this.stream, this.group]).catch(() => {
-      // the next trim does it
-    });
-  }
-
-  #fail(job: RedisJob<T>, error: unknown): Promise<"retried" | "dead-lettered"> {
-    if (job.settled) {
-      return Promise.reject(new InvalidStateError(`Cannot fail() job ${job.id}: it was already settled`));
-    }
-    if (this.#closing !== null) {
-      return Promise.reject(new InvalidStateError(`Cannot fail() job ${job.id}: ${this} is closed`));
-    }
-    job.settled = true;
-    const text = errorText(error);
-    const outcome = job.deliveries >= this.#maxDeliveries ? "dead-lettered" : "retried";
-    const fields = outcome === "retried"
-      ? ["data", job.json, "failures", String(job.deliveries), "error", text]
-      : ["data", job.json, "job", job.id, "error", text, "deliveries", String(job.deliveries)];
-    const target = outcome === "retried" ? this.stream : this.deadLetter;
-    const moved = this.#track(
-      this.#retrying(() =>
-        this.#client.sendCommand(["EVAL", MOVE_SCRIPT, "2", this.stream, target, this.group, job.id, ...fields])
-      ).then(() => this.#forget(job)),
-    );
-    return moved.then(() => outcome);
-  }
-
-  #moveToDeadLetter(id: string, data: string, reason: string, deliveries: number): void {
-    const fields = ["data", data, "job", id, "error", reason, "deliveries", String(deliveries)];
-    this.#track(
-      this.#retrying(() =>
-        this.#client.sendCommand(["EVAL", MOVE_SCRIPT, "2", this.stream, this.deadLetter, this.group, id, ...fields])
-      ),
-    ).catch(() => {
-      // Not moved (the queue closed meanwhile): the entry stays pending, and is claimed and judged again later.
-    });
-  }
-
-  // Hands jobs back to every consumer at once: pending, idle as if for a year, with the delivery count they had
-  // before reaching this consumer (read ahead, never handed out) or after (a handler that was cancelled).
-  #handBack(jobs: RedisJob<T>[]): Promise<void> {
-    const byCount = new Map<number, RedisJob<T>[]>();
-    for (const job of jobs) {
-      if (job.settled) continue;
-      job.settled = true;
-      const count = job.deliveries - job.failures - (job.taken ? 0 : 1);
-      const group = byCount.get(count) ?? [];
-      group.push(job);
-      byCount.set(count, group);
-    }
-    const sent: Promise<unknown>[] = [];
-    for (const [count, group] of byCount) {
-      const ids = group.map((job) => job.id);
-      sent.push(
-        this.#retrying(() =>
-          this.#client.sendCommand([
-            "XCLAIM",
-            this.stream,
-            this.group,
-            this.consumer,
-            "0",
-            ...ids,
-            "IDLE",
-            String(HANDED_BACK_IDLE_MS),
-            "RETRYCOUNT",
-            String(count),
-            "JUSTID",
-          ])
-        ).then(() => {
-          for (const job of group) this.#forget(job);
-        }),
-      );
-    }
-    return this.#track(Promise.all(sent).then(() => {}));
-  }
-
-  #track<R>(promise: Promise<R>): Promise<R> {
-    const tracked = promise.finally(() => this.#settling.delete(tracked));
-    tracked.catch(() => {});
-    this.#settling.add(tracked);
-    return tracked;
+    const jobs = this.#settling.accept(entries, serverCounts);
+    if (jobs.length > 0) this.#buffer.push(jobs);
   }
 
   // Every claimIdleMs / 3: renew the jobs this consumer holds (so no one claims them while it lives), and hand
   // back the jobs read ahead that no get() has wanted for claimIdleMs / 2.
   #beat(): void {
     if (this.#closing !== null) return;
-    if (this.#ackedSinceTrim > 0 && performance.now() - this.#trimmedAt >= TRIM_EVERY_MS) this.#trim();
-    if (this.#held.size === 0) return;
-    this.#quietBeats = this.#gets === this.#getsAtLastBeat ? this.#quietBeats + 1 : 0;
-    this.#getsAtLastBeat = this.#gets;
-    if (this.#quietBeats >= 2 && this.#buffer.length > 0 && this.#buffer.waiting === 0 && this.#consuming === 0) {
-      this.#handBack(this.#buffer.drain()).catch(() => {});
+    if (this.#settling.holdsAny()) {
+      this.#quietBeats = this.#gets === this.#getsAtLastBeat ? this.#quietBeats + 1 : 0;
+      this.#getsAtLastBeat = this.#gets;
+      if (this.#quietBeats >= 2 && this.#buffer.length > 0 && this.#buffer.waiting === 0 && this.#consuming === 0) {
+        this.#settling.handBack(this.#buffer.drain()).catch(() => {});
+      }
     }
-    // Settled jobs stay held until the server has them settled, and are renewed meanwhile too.
-    const ids = this.#heldJobs().map((job) => job.id);
-    for (let start = 0; start < ids.length; start += 1000) {
-      this.#client.sendCommand([
-        "XCLAIM",
-        this.stream,
-        this.group,
-        this.consumer,
-        "0",
-        ...ids.slice(start, start + 1000),
-        "JUSTID",
-      ]).catch(() => {}); // the next beat tries again
-    }
+    this.#settling.renew();
   }
 
   // ---- closing ----------------------------------------------------------------------------------------------
 
   async #close(): Promise<void> {
-    this.#closeDeadline = Date.now() + this.#closeTimeoutMs;
+    const settling = this.#settling;
+    settling.closed = true;
+    settling.closeDeadline = Date.now() + this.#closeTimeoutMs;
     this.#buffer.close(new InvalidStateError(`Cannot get() from ${this}: it is closed`));
     clearInterval(this.#heartbeat);
     this.#stopReading.abort();
@@ -1227,10 +818,10 @@ export class RedisQueue<T> implements JobQueue<T> {
       // A blocking read would hold the reader for up to blockMs: unblock it (it returns as if timed out).
       await inTime(this.#unblockReader());
       await inTime(this.#readLoop);
-      const held = this.#heldJobs().filter((job) => !job.settled);
-      if (held.length > 0) await inTime(this.#handBack(held));
-      await inTime(this.#flushing);
-      await inTime(Promise.allSettled([...this.#settling]));
+      const held = settling.heldJobs().filter((job) => !job.settled);
+      if (held.length > 0) await inTime(settling.handBack(held));
+      await inTime(settling.flushing);
+      await inTime(settling.underWay());
       // A consumer with nothing pending leaves the group (a dead one stays listed, harmless, until deleted).
       await inTime((async () => {
         const mine = await this.#client.sendCommand([
@@ -1247,8 +838,8 @@ export class RedisQueue<T> implements JobQueue<T> {
         }
       })());
     } finally {
-      this.#closeDeadline = 0; // whatever still retries gives up
-      this.#stopAll.abort();
+      settling.closeDeadline = 0; // whatever still retries gives up
+      settling.stopAll.abort();
       this.#reader.destroy();
       // Gracefully if the server answers (close() waits for the replies due), else at the deadline.
       await inTime(this.#client.close());
@@ -1265,16 +856,4 @@ export class RedisQueue<T> implements JobQueue<T> {
     const id = line?.match(/^id=(\d+) /)?.[1];
     if (id !== undefined) await this.#client.sendCommand(["CLIENT", "UNBLOCK", id]);
   }
-}
-
-// A field of a stream entry ([name, value, name, value, …]).
-function fieldValue(fields: string[] | null, name: string): string | undefined {
-  if (fields === null) return undefined;
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
-
-// A reader of a stream entry's fields, or of a reply in the same form (XINFO).
-function fieldReader(fields: string[]): (name: string) => string | undefined {
-  return (name) => fieldValue(fields, name);
 }

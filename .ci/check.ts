@@ -2,7 +2,8 @@
  * The project's checks, in the order a reviewer would run them; `deno task test` runs this script. It needs only
  * Deno (no shell), so it runs the same on every system Deno supports.
  *
- * Steps: formatting, lint, type check, doc lint, value-import cycles among the root modules, the tests with the
+ * Steps: formatting, lint, type check, doc lint (all entry points together), value-import cycles among the root
+ * modules, the module rules (size, titled examples, re-exports: .ci/module_rules.ts), the tests with the
  * documentation examples, the tests again without Deno's async-context hooks (the `AsyncLocalStorage` fallback of
  * `_task_context.ts` must hold too), and a publish dry run.
  *
@@ -58,6 +59,12 @@ async function deno(args: string[]): Promise<Run> {
   const stderr: string = decoder.decode(result.stderr);
   const output: string = stdout + (stdout !== "" && stderr !== "" ? "\n" : "") + stderr;
   return { success: result.success, stdout, stderr, output };
+}
+
+/** The entry points listed in deno.json's `exports`. */
+function packageExports(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(new URL("deno.json", root))) as { exports: Record<string, string> };
+  return Object.values(config.exports);
 }
 
 /** The root modules (`./*.ts`), as a shell would expand the pattern. */
@@ -144,10 +151,19 @@ const steps: Step[] = [
       (output) => `${output.split("\n").filter((line) => line.startsWith("Check ")).length} modules`,
     ),
   },
-  { title: "doc lint (deno doc --lint mod.ts)", run: simple(["doc", "--lint", "mod.ts"], () => "clean") },
+  {
+    // All the package's entry points together, as JSR documents them: a type one subpath uses may be exported
+    // by another (the job queues' `Job` by `./job-queue`).
+    title: "doc lint (deno doc --lint, every export)",
+    run: simple(["doc", "--lint", ...packageExports()], () => `clean, ${packageExports().length} entry points`),
+  },
   {
     title: "import cycles (.ci/import_cycles.ts)",
     run: simple(["run", "-A", ".ci/import_cycles.ts"], (output) => output.trim().split("\n").at(-1) ?? ""),
+  },
+  {
+    title: "module rules (.ci/module_rules.ts)",
+    run: simple(["run", "-A", ".ci/module_rules.ts"], (output) => output.trim().split("\n").at(-1) ?? ""),
   },
   {
     title: "tests and doc examples",

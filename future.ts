@@ -704,8 +704,7 @@ class FutureIterator<T> implements Iterator<unknown, T, unknown> {
         this.#yieldedTo = steppingTask;
         // In debug mode, where the generator suspends (its frames are on the stack only now), for the call graph.
         if (steppingTask !== null && future.getLoop().getDebug()) steppingTask._recordStack();
-      }
-      // Resumed while the future is pending, by another task: the generator is suspended here in `yieldedTo` and
+      } // Resumed while the future is pending, by another task: the generator is suspended here in `yieldedTo` and
       // was handed to a second task. Yielding the future again leaves the generator as it was; the stepping task
       // learns of it through `takeStrayResume()` and ends (CPython's "coroutine is being awaited already").
       else if (yieldedTo !== steppingTask) strayResume = yieldedTo;

@@ -120,7 +120,10 @@ export class TaskGroup {
   // What the exit waits on while children run; done when the last one is.
   #onCompleted: Future<unknown> | null = null;
   // One bound done-callback for all the children (CPython's `_on_task_done`).
-  #onTaskDone = markAwaitedBy((task: Future<unknown>): void => this.#taskDone(task as Task<unknown>), () => this.#parentTask);
+  #onTaskDone = markAwaitedBy(
+    (task: Future<unknown>): void => this.#taskDone(task as Task<unknown>),
+    () => this.#parentTask,
+  );
 
   static {
     enterGroup = (group, task) => group.#enter(task);

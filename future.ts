@@ -604,6 +604,13 @@ export class Future<T = unknown> implements Awaitable<T> {
     }
   }
 
+  /** @ignore The done-callbacks as a new array of (function, argument) pairs, for the call graph. */
+  _callbackPairs(): unknown[] {
+    const current = this.#callbacks;
+    if (current === null) return [];
+    return typeof current === "function" ? [current, this.#argument] : current.slice();
+  }
+
   /** @ignore Removes one (function, argument) done-callback, as a task does when it stops waiting. */
   _removeCallback(callback: (arg: never) => void, argument: unknown): void {
     const current = this.#callbacks;
@@ -693,8 +700,11 @@ class FutureIterator<T> implements Iterator<unknown, T, unknown> {
     const future = this.#future;
     if (!future.done()) {
       const yieldedTo = this.#yieldedTo;
-      if (yieldedTo === NOT_YIELDED) this.#yieldedTo = steppingTask;
-      // Resumed while the future is pending, by another task: the generator is suspended here in `yieldedTo` and
+      if (yieldedTo === NOT_YIELDED) {
+        this.#yieldedTo = steppingTask;
+        // In debug mode, where the generator suspends (its frames are on the stack only now), for the call graph.
+        if (steppingTask !== null && future.getLoop().getDebug()) steppingTask._recordStack();
+      } // Resumed while the future is pending, by another task: the generator is suspended here in `yieldedTo` and
       // was handed to a second task. Yielding the future again leaves the generator as it was; the stepping task
       // learns of it through `takeStrayResume()` and ends (CPython's "coroutine is being awaited already").
       else if (yieldedTo !== steppingTask) strayResume = yieldedTo;

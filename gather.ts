@@ -23,6 +23,7 @@
  * @module
  */
 
+import { markAwaitedBy } from "./_awaited_by.ts";
 import { currentOrNewLoop } from "./_current.ts";
 import { describe } from "./_describe.ts";
 import { checkAwaitable, isAwaitableLike, loopOf } from "./_awaitable_like.ts";
@@ -223,7 +224,7 @@ class GatheringFuture extends Future<unknown[]> {
     this.#children = children;
     this.#unique = unique.length;
     this.#returnExceptions = returnExceptions;
-    const onChildDone = (child: Future<unknown>) => this.#childDone(child);
+    const onChildDone = markAwaitedBy((child: Future<unknown>) => this.#childDone(child), this);
     const alreadyDone: Future<unknown>[] = [];
     for (const child of unique) {
       if (child.done()) alreadyDone.push(child);

@@ -34,6 +34,7 @@ export * from "./as_completed.ts";
 export * from "./shield.ts";
 export * from "./timeouts.ts";
 export * from "./task_group.ts";
+export * from "./call_graph.ts";
 export * from "./lock.ts";
 export * from "./event.ts";
 export * from "./condition.ts";

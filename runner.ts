@@ -4,7 +4,8 @@
  * A fresh loop runs the main coroutine; then the tasks it left behind are cancelled and awaited, executors and
  * loop threads are shut down, and the loop is closed. A first Ctrl+C (SIGINT) cancels the main task, so its
  * `finally` blocks run; if the main task does not handle that cancel, the process exits with code 130, as a
- * Python program interrupted by Ctrl+C.
+ * Python program interrupted by Ctrl+C. In debug mode (`run(main, { debug: true })`) that first Ctrl+C first prints
+ * the call graph of every live task to stderr (see call_graph.ts): what a hung program waits on.
  *
  * @example Run a main coroutine
  * ```ts
@@ -27,11 +28,15 @@ import { runLoopShutdownHooks } from "./_loop_shutdown.ts";
 import { type Future, isFuture } from "./future.ts";
 import { _peekEventLoop, type EventLoop, type EventLoopOptions, newEventLoop, setEventLoop } from "./loop.ts";
 import { runningLoop } from "./_current.ts";
-import type { Coroutine, Task } from "./task.ts";
+import { allTasks, type Coroutine, type Task } from "./task.ts";
+import { formatCallGraph } from "./call_graph.ts";
 
 /** Options of `run()` and `new Runner()`. */
 export interface RunnerOptions {
-  /** Run the loop in debug mode (see `EventLoop.setDebug`). */
+  /**
+   * Run the loop in debug mode (see `EventLoop.setDebug`): tasks record where they suspend, and the first Ctrl+C
+   * prints the call graph of every live task before cancelling the main task.
+   */
   debug?: boolean;
   /** Makes the loop (default: `newEventLoop()`); e.g. `() => newEventLoop({ clock: new VirtualClock() })`. */
   loopFactory?: (options?: EventLoopOptions) => EventLoop;
@@ -128,6 +133,8 @@ export class Runner {
     const onSigint = () => {
       this.#interrupts++;
       if (this.#interrupts === 1 && !task.done()) {
+        // In debug mode, first what every live task waits on: a hung program shows where it hangs.
+        if (!loop.isClosed() && loop.getDebug()) console.error(liveCallGraphs(loop));
         task.cancel();
         // Wake the loop even if it idles; the cancel is delivered on its next iteration.
         if (!loop.isClosed()) loop.callSoonThreadsafe(() => {});
@@ -304,4 +311,11 @@ export async function run<T>(main: Coroutine<T>, options?: RunnerOptions): Promi
   } finally {
     await runner.close();
   }
+}
+
+// The call graph of each live task of `loop`, for the first Ctrl+C in debug mode.
+function liveCallGraphs(loop: EventLoop): string {
+  const tasks = [...allTasks(loop)];
+  const graphs = tasks.map((task) => formatCallGraph(task));
+  return [`Interrupted (debug mode): the call graphs of the ${tasks.length} live tasks`, ...graphs].join("\n");
 }

@@ -26,6 +26,7 @@
  * @module
  */
 
+import { markAwaitedBy } from "./_awaited_by.ts";
 import { checkAwaitable } from "./_awaitable_like.ts";
 import type { Future } from "./future.ts";
 import { type AwaitableLike, ensureFuture } from "./task.ts";
@@ -79,7 +80,7 @@ export function shield<T>(aw: AwaitableLike<T>): Future<T> {
   const onOuterDone = (): void => {
     if (!inner.done()) inner._removeCallback(onInnerDone, undefined);
   };
-  inner._addCallback(onInnerDone, undefined);
+  inner._addCallback(markAwaitedBy(onInnerDone, outer), undefined);
   outer._addCallback(onOuterDone, undefined);
   return outer;
 }

@@ -430,9 +430,10 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /**
-   * Where the task is suspended, as stack frame lines. In debug mode an async-function task records the stack
-   * at each await; otherwise (and for generator tasks, whose suspended frames JavaScript does not expose) the
-   * list is empty.
+   * Where the task is suspended, as stack frame lines. In debug mode (`loop.setDebug(true)`, `run(main, { debug:
+   * true })`) a task records the stack where it suspends: an async-function task at each await of a library
+   * awaitable (with the `async` frames of its callers), a generator task where it yields a future (its `yield*`
+   * chain). Outside debug mode, and once the task is done, the list is empty.
    *
    * @returns Stack frame lines, innermost first.
    *
@@ -695,6 +696,11 @@ export class Task<T = unknown> extends Future<T> {
    */
   _onFinished(hook: () => void): void {
     Task.#extrasOrNew(this).finishedHook = hook;
+  }
+
+  /** @ignore Records where the task suspends now (debug mode: see `getStack`). */
+  _recordStack(): void {
+    Task.#extrasOrNew(this).recordStack();
   }
 
   /** @ignore Notes a future the task awaits besides its waiter (see `Future.then`). */

@@ -43,6 +43,7 @@
  * @module
  */
 
+import { markAwaitedBy } from "./_awaited_by.ts";
 import { describe } from "./_describe.ts";
 import { scoped } from "./_scope.ts";
 import { isGeneratorObject } from "./_coroutine_kind.ts";
@@ -119,7 +120,10 @@ export class TaskGroup {
   // What the exit waits on while children run; done when the last one is.
   #onCompleted: Future<unknown> | null = null;
   // One bound done-callback for all the children (CPython's `_on_task_done`).
-  #onTaskDone = (task: Future<unknown>): void => this.#taskDone(task as Task<unknown>);
+  #onTaskDone = markAwaitedBy(
+    (task: Future<unknown>): void => this.#taskDone(task as Task<unknown>),
+    () => this.#parentTask,
+  );
 
   static {
     enterGroup = (group, task) => group.#enter(task);

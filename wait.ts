@@ -26,6 +26,7 @@
  * @module
  */
 
+import { markAwaitedBy } from "./_awaited_by.ts";
 import { awaitable } from "./_awaitable.ts";
 import { currentOrNewLoop } from "./_current.ts";
 import { describe } from "./_describe.ts";
@@ -183,7 +184,7 @@ function* waitForFutures<T>(
   let timeoutHandle: TimerHandle | null = null;
   if (timeout !== null) timeoutHandle = loop.callLater(timeout, releaseWaiter, waiter);
   let counter = futures.size;
-  const onCompletion = (future: Future<T>) => {
+  const onCompletion = markAwaitedBy((future: Future<T>) => {
     counter--;
     if (
       counter <= 0 || returnWhen === FIRST_COMPLETED ||
@@ -192,7 +193,7 @@ function* waitForFutures<T>(
       timeoutHandle?.cancel();
       if (!waiter.done()) waiter.setResult(undefined);
     }
-  };
+  }, waiter);
   for (const future of futures) future._addCallback(onCompletion, future);
   try {
     yield* waiter;

@@ -27,6 +27,7 @@
  * @module
  */
 
+import { markAwaitedBy, THE_ARGUMENT } from "./_awaited_by.ts";
 import { awaitable } from "./_awaitable.ts";
 import { taskContext } from "./_task_context.ts";
 import { currentOrNewLoop } from "./_current.ts";
@@ -171,9 +172,10 @@ function* cancelAndWait(inner: Future<unknown>, loop: EventLoop): Generator<unkn
   }
 }
 
-function releaseWaiter(waiter: Future<void>): void {
+// (Marked for the call graph: `inner` is awaited by the waiter, which the task awaits.)
+const releaseWaiter = markAwaitedBy((waiter: Future<void>): void => {
   if (!waiter.done()) waiter.setResult(undefined);
-}
+}, THE_ARGUMENT);
 
 // `await aw` inside the current task. A generator coroutine or a library awaitable runs right here, as Python runs
 // an awaited coroutine in the awaiting task; so does an async function awaited from an async function's task (its

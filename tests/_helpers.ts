@@ -101,3 +101,49 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** How a subprocess ended. */
+export interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tests/fixtures/<fixture>` with `args`, sends it SIGINT once it printed "started", and returns how it ended. */
+export async function interruptFixture(fixture: string, ...args: string[]): Promise<Outcome> {
+  const path = new URL(`./fixtures/${fixture}`, import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", path, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let exited = false;
+  const status = child.status.then((status) => {
+    exited = true;
+    return status;
+  });
+  // A guard against a hung child, not a duration assertion: the test fails on the output, not the time.
+  const guard = setTimeout(() => !exited && child.kill("SIGKILL"), 10_000);
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let stdout = "";
+  try {
+    let interrupted = false;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stdout += value;
+      if (!interrupted && stdout.includes("started\n")) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
+    }
+    return { code: (await status).code, stdout, stderr: await stderr };
+  } finally {
+    clearTimeout(guard);
+    if (!exited) child.kill("SIGKILL");
+    await status;
+    await stderr.catch(() => {});
+    reader.releaseLock();
+  }
+}

@@ -14,6 +14,7 @@ import { run, Runner } from "../runner.ts";
 import { sleep } from "../sleep.ts";
 import { createTask, currentTask, type Task } from "../task.ts";
 import { VirtualClock } from "../virtual_clock.ts";
+import { interruptFixture } from "./_helpers.ts";
 
 const virtualLoopFactory = (): EventLoop => newEventLoop({ clock: new VirtualClock() });
 
@@ -252,51 +253,6 @@ Deno.test("Runner makes its loop the thread's event loop until it closes, as asy
 });
 
 // ---- Ctrl+C (SIGINT) in a real subprocess ------------------------------------------------------------------------
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a fixture, sends it SIGINT once it printed "started", and returns how it ended. */
-async function interruptFixture(fixture: string, kind: string): Promise<Outcome> {
-  const path = new URL(`./fixtures/${fixture}`, import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", path, kind],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let exited = false;
-  const status = child.status.then((status) => {
-    exited = true;
-    return status;
-  });
-  // A guard against a hung child, not a duration assertion: the test fails on the output, not the time.
-  const guard = setTimeout(() => !exited && child.kill("SIGKILL"), 10_000);
-  const stderr = new Response(child.stderr).text();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let stdout = "";
-  try {
-    let interrupted = false;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      stdout += value;
-      if (!interrupted && stdout.includes("started\n")) {
-        interrupted = true;
-        child.kill("SIGINT");
-      }
-    }
-    return { code: (await status).code, stdout, stderr: await stderr };
-  } finally {
-    clearTimeout(guard);
-    if (!exited) child.kill("SIGKILL");
-    await status;
-    await stderr.catch(() => {});
-    reader.releaseLock();
-  }
-}
 
 for (const kind of ["generator", "async function"]) {
   Deno.test(`Ctrl+C (SIGINT) during run() cancels main so its finally blocks run, then exits with code 130, as asyncio.run's KeyboardInterrupt [${kind}]`, async () => {

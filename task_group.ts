@@ -236,6 +236,36 @@ export class TaskGroup {
    * ```
    */
   createTask<T>(coro: Coroutine<T>, options?: TaskGroupTaskOptions): Task<T>;
+  /**
+   * Starts a child task on another thread: `coro` is a remote call, `call(jobs.fn, ...args)`, run as a task on
+   * `options.thread`; the task returned stands in for it (see the other signature for the whole story).
+   *
+   * @typeParam R The remote function's result type.
+   * @param coro The remote call, made by `call()`.
+   * @param options `thread` (a `LoopThread` or its `thread.loop`), `name`.
+   * @returns The local task standing in for the remote one.
+   *
+   * @example A child on a loop thread
+   * ```ts
+   * import { LoopThread } from "./loop_thread.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import { taskGroup } from "./task_group.ts";
+   * import { call, workerModule } from "./worker_module.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const jobs = workerModule<typeof import("./tests/fixtures/thread_jobs.ts")>(
+   *   new URL("./tests/fixtures/thread_jobs.ts", import.meta.url),
+   * );
+   * const thread = await LoopThread.start();
+   * const loop = newEventLoop();
+   * const sum = await loop.runUntilComplete(async () =>
+   *   await taskGroup(async (tg) => await tg.createTask(call(jobs.slowAdd, 20, 22, 1), { thread }))
+   * );
+   * assert.equal(sum, 42);
+   * loop.close();
+   * await thread.stop();
+   * ```
+   */
   createTask<R>(coro: RemoteCall<R>, options: TaskGroupTaskOptions & { thread: LoopThread | RemoteLoop }): Task<R>;
   createTask<T>(coro: Coroutine<T> | RemoteCall<T>, options?: TaskGroupTaskOptions): Task<T> {
     if (options?.thread !== undefined) coro = remoteChild<T>(coro, options.thread, `Cannot createTask() in ${this}`);

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file require-await
 // A task group across threads: `group.createTask(call(jobs.fn, …), { thread })` runs a child on a LoopThread. A
 // failure anywhere cancels the children on every thread (their finally blocks run there, before the group ends);
 // the AggregateError carries the remote errors; leaving the group waits for every remote task; nothing is lost.

@@ -423,6 +423,17 @@ export class ConcurrentFuture<T = unknown> implements Awaitable<T> {
     this.#source = source;
   }
 
+  /**
+   * @ignore Asks the other thread to cancel the work, leaving this future pending until that thread says how the
+   * work ended — cancelled, failed, or finished after all — so that nothing it did is lost (a task group's remote
+   * child, see _remote_child.ts). False if there is nothing to ask.
+   */
+  _cancelRemote(): boolean {
+    if (this.done() || this.#source === null) return false;
+    this.#source.cancelRemote(this as ConcurrentFuture<unknown>);
+    return true;
+  }
+
   /** @ignore Ends the future cancelled because the remote task ended cancelled, even if it was running. */
   _remoteCancelled(): void {
     if (!this.done()) this.#settle(CANCELLED, undefined);

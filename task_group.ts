@@ -43,6 +43,9 @@
  * @module
  */
 
+import { remoteChild } from "./_remote_child.ts";
+import type { LoopThread, RemoteLoop } from "./loop_thread.ts";
+import type { RemoteCall } from "./worker_module.ts";
 import { markAwaitedBy } from "./_awaited_by.ts";
 import { describe } from "./_describe.ts";
 import { scoped } from "./_scope.ts";
@@ -64,6 +67,11 @@ export type TaskGroupBody<T> = (group: TaskGroup) => PromiseLike<T> | Generator<
 export interface TaskGroupTaskOptions {
   /** The task's name (default `Task-<n>`). */
   name?: string;
+  /**
+   * Run the child on this `LoopThread` (or its `thread.loop`): the coroutine is then a remote call,
+   * `call(jobs.fn, ...args)`, and the task returned stands in for the task there (see `createTask`).
+   */
+  thread?: LoopThread | RemoteLoop;
 }
 
 // The group's steps that only this module may take (CPython's `__aenter__` / `__aexit__`), set in the class's
@@ -153,13 +161,59 @@ export class TaskGroup {
    * Starts a child task in the group (Python's `TaskGroup.create_task`): a real task of the running loop, that the
    * group waits for. If it fails, the group cancels the other children and the body.
    *
+   * **Across threads** (no CPython counterpart): with `{ thread }` — a `LoopThread` or its `thread.loop` — the
+   * coroutine is a remote call, `call(jobs.fn, ...args)`, run as a task on that thread's loop; the task returned
+   * stands in for it here. A failure on any thread cancels the group's tasks on every thread (a remote task is
+   * cancelled there, and its `finally` blocks run there); the group's `AggregateError` carries the remote errors
+   * with their name, message, stack and cause; leaving the group waits until every remote task has ended there.
+   * A stand-in that is cancelled waits for the remote task's end: if that task finished before the cancel reached
+   * it, the stand-in ends with its value (or error) instead of being cancelled, so nothing it did is lost. The
+   * remote call starts at the stand-in's first step (a child cancelled before it starts sends nothing); a thread
+   * that dies fails its stand-ins with `BrokenThreadError`.
+   *
    * @typeParam T The coroutine's result type.
-   * @param coro A generator object, or a function returning a promise (`() => work(x)`).
-   * @param options `name`.
+   * @param coro A generator object, or a function returning a promise (`() => work(x)`); with `thread`, a remote
+   * call made by `call()`.
+   * @param options `name`, `thread`.
    * @returns The task.
    * @throws {InvalidStateError} If the group is not entered, finished, or shutting down after a failure or a
-   * cancel; a generator passed then is closed (`return()`), so that it is not left unstarted silently.
-   * @throws {TypeError} If `coro` is not a coroutine.
+   * cancel; a generator passed then is closed (`return()`), so that it is not left unstarted silently. Also if
+   * `thread` has ended.
+   * @throws {TypeError} If `coro` is not a coroutine (with `thread`: not a remote call), or `thread` is not a
+   * `LoopThread` or its loop.
+   *
+   * @example Children on two threads: one fails, the other is cancelled there
+   * ```ts
+   * import { LoopThread } from "./loop_thread.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import { taskGroup } from "./task_group.ts";
+   * import { call, workerModule } from "./worker_module.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const jobs = workerModule<typeof import("./tests/fixtures/thread_jobs.ts")>(
+   *   new URL("./tests/fixtures/thread_jobs.ts", import.meta.url),
+   * );
+   * const [io, cpu] = await Promise.all([LoopThread.start({ name: "io" }), LoopThread.start({ name: "cpu" })]);
+   * const loop = newEventLoop();
+   * const failure = await loop.runUntilComplete(async () => {
+   *   try {
+   *     await taskGroup(async (tg) => {
+   *       tg.createTask(call(jobs.waitForever, "io job"), { thread: io });
+   *       await tg.createTask(call(jobs.whenStarted), { thread: io });
+   *       tg.createTask(call(jobs.fail, "type"), { thread: cpu });
+   *     });
+   *   } catch (error) {
+   *     return error as AggregateError;
+   *   }
+   * });
+   * assert.ok(failure instanceof AggregateError);
+   * assert.equal(failure.errors[0].name, "TypeError"); // from the cpu thread, with its stack there
+   * // The io thread's task was cancelled there, and its finally block ran before the group ended:
+   * const records = await io.runCoroutineThreadsafe(jobs.takeRecords);
+   * assert.deepEqual(records, ["started io job", "CancelledError in io job", "finally io job"]);
+   * loop.close();
+   * await Promise.all([io.stop(), cpu.stop()]);
+   * ```
    *
    * @example A named child task
    * ```ts
@@ -181,7 +235,40 @@ export class TaskGroup {
    * loop.close();
    * ```
    */
-  createTask<T>(coro: Coroutine<T>, options?: TaskGroupTaskOptions): Task<T> {
+  createTask<T>(coro: Coroutine<T>, options?: TaskGroupTaskOptions): Task<T>;
+  /**
+   * Starts a child task on another thread: `coro` is a remote call, `call(jobs.fn, ...args)`, run as a task on
+   * `options.thread`; the task returned stands in for it (see the other signature for the whole story).
+   *
+   * @typeParam R The remote function's result type.
+   * @param coro The remote call, made by `call()`.
+   * @param options `thread` (a `LoopThread` or its `thread.loop`), `name`.
+   * @returns The local task standing in for the remote one.
+   *
+   * @example A child on a loop thread
+   * ```ts
+   * import { LoopThread } from "./loop_thread.ts";
+   * import { newEventLoop } from "./loop.ts";
+   * import { taskGroup } from "./task_group.ts";
+   * import { call, workerModule } from "./worker_module.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const jobs = workerModule<typeof import("./tests/fixtures/thread_jobs.ts")>(
+   *   new URL("./tests/fixtures/thread_jobs.ts", import.meta.url),
+   * );
+   * const thread = await LoopThread.start();
+   * const loop = newEventLoop();
+   * const sum = await loop.runUntilComplete(async () =>
+   *   await taskGroup(async (tg) => await tg.createTask(call(jobs.slowAdd, 20, 22, 1), { thread }))
+   * );
+   * assert.equal(sum, 42);
+   * loop.close();
+   * await thread.stop();
+   * ```
+   */
+  createTask<R>(coro: RemoteCall<R>, options: TaskGroupTaskOptions & { thread: LoopThread | RemoteLoop }): Task<R>;
+  createTask<T>(coro: Coroutine<T> | RemoteCall<T>, options?: TaskGroupTaskOptions): Task<T> {
+    if (options?.thread !== undefined) coro = remoteChild<T>(coro, options.thread, `Cannot createTask() in ${this}`);
     if (!this.#entered) {
       closeCoroutine(coro);
       throw new InvalidStateError(`TaskGroup ${this} has not been entered`);
@@ -194,7 +281,10 @@ export class TaskGroup {
       closeCoroutine(coro);
       throw new InvalidStateError(`TaskGroup ${this} is shutting down`);
     }
-    const task = this.#loop!.createTask(coro, options?.name === undefined ? undefined : { name: options.name });
+    const task = this.#loop!.createTask(
+      coro as Coroutine<T>,
+      options?.name === undefined ? undefined : { name: options.name },
+    );
     this.#tasks.add(task as Task<unknown>);
     task.addDoneCallback(this.#onTaskDone as (future: Future<T>) => void);
     return task;

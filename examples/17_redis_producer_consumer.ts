@@ -12,8 +12,8 @@
  *
  * The queue: Redis at `REDIS_URL` if set, else a redis-server started from PATH for the example, else the
  * in-process `MemoryJobQueue` (then the queue lives in the consumer's thread, and the main thread hands it the
- * jobs); the first line says which, and how to switch. Lines printed by the two other threads may interleave
- * differently.
+ * jobs); the first line says which, and how to switch. The lines printed by the two other threads (marked `~`)
+ * may interleave differently from run to run; each thread's own lines keep their order.
  *
  * Time scale: one unit = 100 ms (the tutorial's seconds); times are printed in units since the jobs were put.
  *
@@ -23,12 +23,12 @@
  *   queue: <*>
  *   main: started <LoopThread "consumer" running>, the consumer's thread
  *   producer: put jobs of 5, 3 and 1 units
- *   consumer: ---------: 5
- *   consumer: ---------: 3
- *   consumer: ---------: 1
- *   loop thread: ================= (a job of 5 units starts)
- *   loop thread: ================= (a job of 3 units starts)
- *   loop thread: ================= (a job of 1 units starts)
+ *   ~ consumer: ---------: 5
+ *   ~ consumer: ---------: 3
+ *   ~ consumer: ---------: 1
+ *   ~ loop thread: ================= (a job of 5 units starts)
+ *   ~ loop thread: ================= (a job of 3 units starts)
+ *   ~ loop thread: ================= (a job of 1 units starts)
  *   coroutine done.. ok (1 units)
  *   current time: <t> units
  *   coroutine done.. ok (3 units)

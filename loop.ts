@@ -884,6 +884,11 @@ export class EventLoop {
     if (this.#running && !this.#inIteration && when < this.#pacing.timerDeadline) this.#scheduleNext();
   }
 
+  /** @ignore Running, between iterations, with nothing ready: a task started now runs as it would next. */
+  _isIdle(): boolean {
+    return this.#running && !this.#inIteration && this.#ready.length === 0 && !this.#stopping;
+  }
+
   /** @ignore Counts a cancelled timer that still sits in the heap. */
   _timerCancelled(): void {
     this.#cancelledTimers++;

@@ -58,6 +58,18 @@ async function whileSuspended(
   });
 }
 
+/** A task named "worker" whose coroutine, `napping`, sleeps a long time. */
+function nappingWorker(loop: EventLoop, kind: Kind): Task<unknown> {
+  return loop.createTask(
+    coroutine(kind, function* napping() {
+      yield* sleep(1000);
+    }, async function napping() {
+      await sleep(1000);
+    }),
+    { name: "worker" },
+  );
+}
+
 for (const kind of KINDS) {
   Deno.test(`call graph, ${kind}`, async (t) => {
     await t.step("a plain await: the future is awaited by the task, the task by the one awaiting it", async () => {
@@ -120,53 +132,36 @@ for (const kind of KINDS) {
       });
     });
 
-    await t.step("waitFor: the inner task is awaited by the waiting task", async () => {
-      let inner: Task<unknown> | null = null;
-      await whileSuspended((loop) => {
-        inner = loop.createTask(awaits(kind, () => sleep(1000)), { name: "inner" });
-        return awaits(kind, () => waitFor(inner!, 500));
-      }, (_loop, main) => {
-        assert.ok(above(captureCallGraph(inner!)!).includes(main));
+    // waitFor, timeout and wait: the inner task is awaited, directly or through a waiter future, by the task.
+    const through: [string, (inner: Task<unknown>) => Awaitable<unknown>][] = [
+      ["waitFor", (inner) => waitFor(inner, 500)],
+      ["timeout", (inner) =>
+        timeout(
+          500,
+          kind === "generator"
+            ? function* () {
+              yield* inner;
+            }
+            : async () => await inner,
+        )],
+      ["wait", (inner) => wait([inner])],
+    ];
+    for (const [combinator, awaitInner] of through) {
+      await t.step(`${combinator}: the inner task is awaited by the waiting task`, async () => {
+        let inner: Task<unknown> | null = null;
+        await whileSuspended((loop) => {
+          inner = loop.createTask(awaits(kind, () => sleep(1000)), { name: "inner" });
+          return awaits(kind, () => awaitInner(inner!));
+        }, (_loop, main) => {
+          assert.ok(above(captureCallGraph(inner!)!).includes(main));
+        });
       });
-    });
-
-    await t.step("timeout: what the scope's body awaits is awaited by the task", async () => {
-      let inner: Task<unknown> | null = null;
-      await whileSuspended((loop) => {
-        inner = loop.createTask(awaits(kind, () => sleep(1000)), { name: "inner" });
-        const body = kind === "generator"
-          ? function* () {
-            yield* inner!;
-          }
-          : async () => await inner!;
-        return awaits(kind, () => timeout(500, body));
-      }, (_loop, main) => {
-        assert.ok(above(captureCallGraph(inner!)!).includes(main));
-      });
-    });
-
-    await t.step("wait: each future is awaited by wait's waiter, awaited by the task", async () => {
-      let inner: Task<unknown> | null = null;
-      await whileSuspended((loop) => {
-        inner = loop.createTask(awaits(kind, () => sleep(1000)), { name: "inner" });
-        return awaits(kind, () => wait([inner!]));
-      }, (_loop, main) => {
-        const graph = captureCallGraph(inner!)!;
-        assert.deepEqual(graph.awaitedBy[0].awaitedBy.map((g) => g.future), [main]);
-      });
-    });
+    }
 
     await t.step("debug mode: a suspended task's frames name its function and this file", async () => {
       let worker: Task<unknown> | null = null;
       await whileSuspended((loop) => {
-        worker = loop.createTask(
-          coroutine(kind, function* napping() {
-            yield* sleep(1000);
-          }, async function napping() {
-            await sleep(1000);
-          }),
-          { name: "worker" },
-        );
+        worker = nappingWorker(loop, kind);
         return awaits(kind, () => worker!);
       }, () => {
         const [frame] = captureCallGraph(worker!)!.callStack;
@@ -181,14 +176,7 @@ for (const kind of KINDS) {
       async () => {
         let worker: Task<unknown> | null = null;
         await whileSuspended((loop) => {
-          worker = loop.createTask(
-            coroutine(kind, function* napping() {
-              yield* sleep(1000);
-            }, async function napping() {
-              await sleep(1000);
-            }),
-            { name: "worker" },
-          );
+          worker = nappingWorker(loop, kind);
           return awaits(kind, () => worker!);
         }, () => {
           const [frame] = captureCallGraph(worker!)!.callStack;

@@ -132,8 +132,8 @@ for (const kind of KINDS) {
     await t.step(
       "test_current_task: the eager step runs as the new task, the creator's code as the creator",
       async () => {
-        await eagerLoop((loop) =>
-          coroutine(kind, function* () {
+        await eagerLoop((loop) => {
+          const createAndCheck = (): Task<unknown> => {
             const creator = currentTask();
             let captured: Task<unknown> | null = null;
             const task = loop.createTask(after(kind, () => {
@@ -142,19 +142,14 @@ for (const kind of KINDS) {
             }, () => assert.equal(currentTask(), captured)));
             assert.equal(captured, task);
             assert.equal(currentTask(), creator);
-            yield* task;
+            return task;
+          };
+          return coroutine(kind, function* () {
+            yield* createAndCheck();
           }, async () => {
-            const creator = currentTask();
-            let captured: Task<unknown> | null = null;
-            const task = loop.createTask(after(kind, () => {
-              captured = currentTask();
-              return sleep(100);
-            }, () => assert.equal(currentTask(), captured)));
-            assert.equal(captured, task);
-            assert.equal(currentTask(), creator);
-            await task;
-          })
-        );
+            await createAndCheck();
+          });
+        });
       },
     );
 

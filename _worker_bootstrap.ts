@@ -26,7 +26,7 @@ import { ReplyRing } from "./_reply_ring.ts";
 import { type HostMessage, labelOf, type Sequenced, type WorkerMessage, type WorkerSetup } from "./_worker_link.ts";
 import { fromWire, toWire } from "./_wire.ts";
 import { type EventLoop, newEventLoop, setEventLoop } from "./loop.ts";
-import { allTasks, ensureFuture, Task } from "./task.ts";
+import { allTasks, ensureFuture, type Task } from "./task.ts";
 // Registers ThreadQueue's wire type, so that a queue passed as an argument arrives as a ThreadQueue.
 import "./thread_queue.ts";
 
@@ -218,9 +218,8 @@ function serve({ port, bell, poke, replies, description, debug }: WorkerSetup): 
     // An idle loop would run the task's first step next, before anything else: it runs now, eagerly, in this
     // message's host callback, which saves the round trip a loop iteration (a trivial coroutine replies before
     // this callback's microtasks end). A busy loop schedules it behind what is ready, as CPython does.
-    const task = loop._isIdle()
-      ? new Task(coro, { name: call.name, loop, eagerStart: true })
-      : loop.createTask(coro, { name: call.name });
+    // (Through createTask, so that a task factory the thread's code set still makes the task.)
+    const task = loop.createTask(coro, { name: call.name, eagerStart: loop._isIdle() });
     // The reply leaves in the step that ends the task, not a loop iteration later: the round trip is what a
     // caller blocked in result() waits for. (An eager task may have ended already.)
     if (task.done()) {

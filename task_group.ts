@@ -167,7 +167,9 @@ export class TaskGroup {
    * cancelled there, and its `finally` blocks run there); the group's `AggregateError` carries the remote errors
    * with their name, message, stack and cause; leaving the group waits until every remote task has ended there.
    * A stand-in that is cancelled waits for the remote task's end: if that task finished before the cancel reached
-   * it, the stand-in ends with its value (or error) instead of being cancelled, so nothing it did is lost. The
+   * it, the stand-in ends with its value (or error) instead of being cancelled, so nothing it did is lost. This is
+   * CPython's rule for a task: `cancel()` is a request, and a task whose coroutine returns anyway ends with that
+   * value — the remote task is the coroutine here, and the stand-in reports what it did. The
    * remote call starts at the stand-in's first step (a child cancelled before it starts sends nothing); a thread
    * that dies fails its stand-ins with `BrokenThreadError`.
    *
@@ -179,8 +181,8 @@ export class TaskGroup {
    * @throws {InvalidStateError} If the group is not entered, finished, or shutting down after a failure or a
    * cancel; a generator passed then is closed (`return()`), so that it is not left unstarted silently. Also if
    * `thread` has ended.
-   * @throws {TypeError} If `coro` is not a coroutine (with `thread`: not a remote call), or `thread` is not a
-   * `LoopThread` or its loop.
+   * @throws {TypeError} If `coro` is not a coroutine (with `thread`: not a remote call; a generator refused so is
+   * closed too), or `thread` is not a `LoopThread` or its loop.
    *
    * @example Children on two threads: one fails, the other is cancelled there
    * ```ts
@@ -268,7 +270,14 @@ export class TaskGroup {
    */
   createTask<R>(coro: RemoteCall<R>, options: TaskGroupTaskOptions & { thread: LoopThread | RemoteLoop }): Task<R>;
   createTask<T>(coro: Coroutine<T> | RemoteCall<T>, options?: TaskGroupTaskOptions): Task<T> {
-    if (options?.thread !== undefined) coro = remoteChild<T>(coro, options.thread, `Cannot createTask() in ${this}`);
+    if (options?.thread !== undefined) {
+      try {
+        coro = remoteChild<T>(coro, options.thread, `Cannot createTask() in ${this}`);
+      } catch (error) {
+        closeCoroutine(coro); // a generator refused here is closed too, as below
+        throw error;
+      }
+    }
     if (!this.#entered) {
       closeCoroutine(coro);
       throw new InvalidStateError(`TaskGroup ${this} has not been entered`);

@@ -187,6 +187,15 @@ threadTest("bad input: what is not a thread, what is not a remote call, an ended
         () => group.createTask((async () => "local") as never, { thread: a }),
         (e) => e instanceof TypeError && /remote call made by call\(/.test(e.message),
       );
+      // A generator coroutine of this thread is refused, and closed as the group closes what it refuses.
+      const local = (function* () {
+        yield;
+      })();
+      assert.throws(
+        () => group.createTask(local as never, { thread: a }),
+        (e) => e instanceof TypeError && /remote call made by call\(/.test(e.message),
+      );
+      assert.deepEqual(local.next(), { value: undefined, done: true });
       assert.throws(
         () => group.createTask(call(groupJobs.valueAfter, 0, "x"), { thread: ended }),
         (e) => e instanceof InvalidStateError && /ended/.test(e.message),

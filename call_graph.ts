@@ -157,8 +157,8 @@ export function captureCallGraph(future?: Future<unknown>, options?: CallGraphOp
  * ```
  */
 export function formatCallGraph(future?: Future<unknown>, options?: CallGraphOptions): string {
-  const depth = integerOption(options?.depth, "depth", 1);
-  const graph = captureCallGraph(future, { ...options, depth: depth + 1 });
+  // (This module's own frames are left out of every stack, so `depth` passes through unchanged.)
+  const graph = captureCallGraph(future, options);
   if (graph === null) return "";
   const lines: string[] = [];
   render(graph, 0, lines);
@@ -193,8 +193,7 @@ export function formatCallGraph(future?: Future<unknown>, options?: CallGraphOpt
  * ```
  */
 export function printCallGraph(future?: Future<unknown>, options?: CallGraphOptions): void {
-  const depth = integerOption(options?.depth, "depth", 1);
-  const text = formatCallGraph(future, { ...options, depth: depth + 1 });
+  const text = formatCallGraph(future, options);
   if (text !== "") console.log(text);
 }
 

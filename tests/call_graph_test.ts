@@ -194,20 +194,37 @@ for (const kind of KINDS) {
         }, async function outerFrame() {
           return innerFrame();
         });
-        function innerFrame(): [FutureCallGraph, FutureCallGraph, FutureCallGraph] {
+        let printed = "";
+        function innerFrame(): [FutureCallGraph, FutureCallGraph, FutureCallGraph, string, string] {
+          const log = console.log;
+          console.log = (text: string) => void (printed = text);
+          try {
+            printCallGraph(undefined, { depth: 2 });
+          } finally {
+            console.log = log;
+          }
           return [
             captureCallGraph()!,
             captureCallGraph(undefined, { depth: 2 })!,
-            captureCallGraph(currentTask()!, {
-              limit: 1,
-            })!,
+            captureCallGraph(currentTask()!, { limit: 1 })!,
+            formatCallGraph(),
+            printed,
           ];
         }
-        const [whole, skipped, limited] = await loop.runUntilComplete(outer) as FutureCallGraph[];
+        const [whole, skipped, limited, text, printedText] = await loop.runUntilComplete(outer) as [
+          FutureCallGraph,
+          FutureCallGraph,
+          FutureCallGraph,
+          string,
+          string,
+        ];
         assert.deepEqual(whole.callStack.slice(0, 2).map((f) => f.functionName), ["innerFrame", "outerFrame"]);
         assert.equal(skipped.callStack[0].functionName, "outerFrame");
         assert.equal(limited.callStack.length, 1);
         assert.equal(limited.callStack[0].functionName, "innerFrame");
+        // format and print count depth from their own caller too (their frames, as captureCallGraph's, are left out).
+        assert.match(text.split("\n")[2], /in innerFrame\(\)$/);
+        assert.match(printedText.split("\n")[2], /in outerFrame\(\)$/);
       });
     });
   });

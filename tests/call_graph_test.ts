@@ -3,7 +3,13 @@
 // each combinator, in both coroutine kinds, the frames in debug mode, and the Ctrl+C report of run(debug).
 
 import assert from "node:assert/strict";
-import { captureCallGraph, formatCallGraph, type FutureCallGraph, printCallGraph } from "../call_graph.ts";
+import {
+  captureCallGraph,
+  formatCallGraph,
+  type FrameCallGraphEntry,
+  type FutureCallGraph,
+  printCallGraph,
+} from "../call_graph.ts";
 import type { Awaitable, Future } from "../future.ts";
 import { gather } from "../gather.ts";
 import type { EventLoop } from "../loop.ts";
@@ -158,34 +164,36 @@ for (const kind of KINDS) {
       });
     }
 
-    await t.step("debug mode: a suspended task's frames name its function and this file", async () => {
-      let worker: Task<unknown> | null = null;
-      await whileSuspended((loop) => {
-        worker = nappingWorker(loop, kind);
-        return awaits(kind, () => worker!);
-      }, () => {
-        const [frame] = captureCallGraph(worker!)!.callStack;
+    // A suspended task's frames: recorded where it suspends in debug mode; outside it, its coroutine's name only.
+    const frameChecks: [string, boolean, (frame: FrameCallGraphEntry, worker: Task<unknown>) => void][] = [
+      ["debug mode: a suspended task's frames name its function and this file", true, (frame) => {
         assert.equal(frame.functionName, "napping");
         assert.match(frame.fileName!, /call_graph_test\.ts$/);
         assert.ok(frame.lineNumber! > 0);
-      }, true);
-    });
-
-    await t.step(
-      "outside debug mode: the coroutine's name, no location, and the text says how to get one",
-      async () => {
-        let worker: Task<unknown> | null = null;
-        await whileSuspended((loop) => {
-          worker = nappingWorker(loop, kind);
-          return awaits(kind, () => worker!);
-        }, () => {
-          const [frame] = captureCallGraph(worker!)!.callStack;
+      }],
+      [
+        "outside debug mode: the coroutine's name, no location, and the text says how to get one",
+        false,
+        (frame, worker) => {
           assert.equal(frame.fileName, null);
           assert.equal(frame.functionName, kind === "generator" ? "<generator>" : "napping");
-          assert.match(formatCallGraph(worker!), /location unknown: run in debug mode/);
-        });
-      },
-    );
+          assert.match(formatCallGraph(worker), /location unknown: run in debug mode/);
+        },
+      ],
+    ];
+    for (const [title, debug, check] of frameChecks) {
+      await t.step(title, async () => {
+        let worker: Task<unknown> | null = null;
+        await whileSuspended(
+          (loop) => {
+            worker = nappingWorker(loop, kind);
+            return awaits(kind, () => worker!);
+          },
+          () => check(captureCallGraph(worker!)!.callStack[0], worker!),
+          debug,
+        );
+      });
+    }
 
     await t.step("the current task: its live stack, depth and limit", async () => {
       await inVirtualTime(async (loop) => {

@@ -31,27 +31,15 @@ function findGetPromiseDetails(): ((promise: Promise<unknown>) => Details) | nul
 
 const getPromiseDetails = findGetPromiseDetails();
 
-/** `promiseState(promise)` of a promise that has not settled, or whose state the host does not show. */
-export const PENDING = 0;
-export { FULFILLED, REJECTED };
-
-let lastValue: unknown = undefined;
+/** The state `settledPromise` reports for a fulfilled promise (else rejected). */
+export { FULFILLED };
 
 /**
- * The promise's state — `PENDING`, `FULFILLED` or `REJECTED` — as far as the host can tell (else `PENDING`); the
- * value or reason of a settled one is then `takeSettledValue()`'s. (Two calls rather than a record returned: this
- * runs once per eager task.)
+ * The host's `[state, value]` record of a promise that has settled (state `FULFILLED` or rejected, with its value or
+ * reason), or null if it is pending or the host cannot tell. The record is the host's own: nothing more is made.
  */
-export function promiseState(promise: Promise<unknown>): number {
-  if (getPromiseDetails === null) return PENDING;
+export function settledPromise(promise: Promise<unknown>): Readonly<Details> | null {
+  if (getPromiseDetails === null) return null;
   const details = getPromiseDetails(promise);
-  lastValue = details[1];
-  return details[0];
-}
-
-/** The value or reason of the promise `promiseState` last saw settled (and forgets it). */
-export function takeSettledValue(): unknown {
-  const value = lastValue;
-  lastValue = undefined;
-  return value;
+  return details[0] === FULFILLED || details[0] === REJECTED ? details : null;
 }

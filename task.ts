@@ -43,7 +43,7 @@ import { currentOrNewLoop, enterStep, runningLoop, steppingTask } from "./_curre
 import { TASK_IN_CONTEXT, taskContext } from "./_task_context.ts";
 import { NO_ERROR, TaskExtras } from "./_task_extras.ts";
 import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
-import { FULFILLED, PENDING, promiseState, takeSettledValue } from "./_promise_state.ts";
+import { FULFILLED, settledPromise } from "./_promise_state.ts";
 import { Rejection } from "./_rejection.ts";
 import {
   awaitProblem,
@@ -787,13 +787,13 @@ export class Task<T = unknown> extends Future<T> {
   // An eager async function that returned without awaiting has a settled promise already: where the host shows
   // a promise's state (Deno), the task ends now, "done on return" as CPython's eager task, not a microtask later.
   static #endedAtOnce<T>(self: Task<T>, promise: Promise<unknown>): boolean {
-    const state = promiseState(promise);
-    if (state === PENDING) return false;
-    if (state === FULFILLED) {
-      Task.#finishWithValue(self, takeSettledValue() as T);
+    const settled = settledPromise(promise);
+    if (settled === null) return false;
+    if (settled[0] === FULFILLED) {
+      Task.#finishWithValue(self, settled[1] as T);
     } else {
       promise.catch(ignoreRejection); // handled here: no unhandled-rejection report for it
-      Task.#finishWithError(self, takeSettledValue());
+      Task.#finishWithError(self, settled[1]);
     }
     return true;
   }

@@ -9,31 +9,19 @@
 // - A remote error arrives with its name, message, stack (the worker module's frames) and cause, as every error
 //   that crosses threads; a thread that dies fails the stand-in with `BrokenThreadError`.
 
-import { describe } from "./_describe.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import { wrapFuture } from "./future.ts";
-import { LoopThread, RemoteLoop, runCoroutineThreadsafe } from "./loop_thread.ts";
+import { LoopThread, runCoroutineThreadsafe } from "./loop_thread.ts";
 import { shield } from "./shield.ts";
-import { isRemoteCall, type RemoteCall } from "./worker_module.ts";
+import type { RemoteCall } from "./worker_module.ts";
 
 /**
  * Checks `remote` and `thread` now (so that a bad call fails in `createTask`, as a bad coroutine does) and
  * returns the stand-in's coroutine.
  */
 export function remoteChild<R>(remote: unknown, thread: unknown, caller: string): Generator<unknown, R, unknown> {
-  if (!isRemoteCall(remote)) {
-    throw new TypeError(
-      `${caller}: with { thread }, the coroutine must be a remote call made by call(jobs.fn, ...args), received ${
-        describe(remote)
-      } (a coroutine of this thread cannot be sent to another thread)`,
-    );
-  }
-  const target = thread instanceof RemoteLoop ? thread.thread : thread;
-  if (!(target instanceof LoopThread)) {
-    throw new TypeError(
-      `${caller}: thread must be a LoopThread or its loop (thread.loop), received ${describe(thread)}`,
-    );
-  }
+  // The same checks and messages as runCoroutineThreadsafe(), which the stand-in calls at its first step.
+  const target = LoopThread._threadFor(remote, thread, `${caller} with { thread }`);
   if (!target.isAlive()) throw new InvalidStateError(`${caller}: ${target} has ended`);
   return standIn(remote as RemoteCall<R>, target);
 }

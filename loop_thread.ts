@@ -339,6 +339,33 @@ export class LoopThread {
     return this.#remoteLoop ??= new RemoteLoop(this, this.#link.loopId());
   }
 
+  /**
+   * @ignore Checks a remote call and where it is to run — a `LoopThread` or its loop — with the TypeErrors that say
+   * what to pass instead (`caller`: what the user called, for the message), and returns the thread.
+   */
+  static _threadFor(coro: unknown, loop: unknown, caller: string): LoopThread {
+    if (!isRemoteCall(coro)) {
+      const hint = typeof coro === "function" || (coro !== null && typeof coro === "object")
+        ? " (a coroutine of this thread cannot be sent to another thread: bind a workerModule() reference to its " +
+          "arguments with call(jobs.fn, ...args))"
+        : "";
+      throw new TypeError(
+        `${caller}: expected a remote call made by call(), received ${describe(coro)}${hint}`,
+      );
+    }
+    const thread = loop instanceof RemoteLoop ? loop.thread : loop;
+    if (!(thread instanceof LoopThread)) {
+      const hint = loop instanceof EventLoop
+        ? " (an EventLoop of this thread: run the coroutine there with loop.createTask(); another thread's loop is " +
+          "reached through its LoopThread)"
+        : "";
+      throw new TypeError(
+        `${caller}: expected a LoopThread or its loop (thread.loop), received ${describe(loop)}${hint}`,
+      );
+    }
+    return thread;
+  }
+
   /** @ignore Runs a coroutine call there; `caller` is the function the user called, for messages. */
   _runCoroutine(target: CallTarget, args: readonly unknown[], caller: string): ConcurrentFuture<unknown> {
     const future = new ConcurrentFuture<unknown>();
@@ -621,27 +648,7 @@ export class RemoteLoop {
  * ```
  */
 export function runCoroutineThreadsafe<R>(coro: RemoteCall<R>, loop: LoopThread | RemoteLoop): ConcurrentFuture<R> {
-  if (!isRemoteCall(coro)) {
-    const hint = typeof coro === "function" || (coro !== null && typeof coro === "object")
-      ? " (a coroutine of this thread cannot be sent to another thread: bind a workerModule() reference to its " +
-        "arguments with call(jobs.fn, ...args))"
-      : "";
-    throw new TypeError(
-      `Cannot runCoroutineThreadsafe(): expected a remote call made by call(), received ${describe(coro)}${hint}`,
-    );
-  }
-  const thread = loop instanceof RemoteLoop ? loop.thread : loop;
-  if (!(thread instanceof LoopThread)) {
-    const hint = loop instanceof EventLoop
-      ? " (an EventLoop of this thread: run the coroutine there with loop.createTask(); another thread's loop is " +
-        "reached through its LoopThread)"
-      : "";
-    throw new TypeError(
-      `Cannot runCoroutineThreadsafe(): expected a LoopThread or its loop (thread.loop), received ${
-        describe(loop)
-      }${hint}`,
-    );
-  }
+  const thread = LoopThread._threadFor(coro, loop, "Cannot runCoroutineThreadsafe()");
   checkTarget(coro.fn, "runCoroutineThreadsafe");
   return thread._runCoroutine(coro.fn, coro.args, "runCoroutineThreadsafe") as ConcurrentFuture<R>;
 }

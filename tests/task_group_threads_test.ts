@@ -177,11 +177,13 @@ threadTest("bad input: what is not a thread, what is not a remote call, an ended
     await taskGroup(async (group) => {
       assert.throws(
         () => group.createTask(call(groupJobs.valueAfter, 0, "x"), { thread: 42 as never }),
-        (e) => e instanceof TypeError && /thread must be a LoopThread.*42/.test(e.message),
+        (e) =>
+          e instanceof TypeError &&
+          /with \{ thread \}: expected a LoopThread or its loop \(thread\.loop\), received 42$/.test(e.message),
       );
       assert.throws(
         () => group.createTask(call(groupJobs.valueAfter, 0, "x"), { thread: newEventLoop() as never }),
-        (e) => e instanceof TypeError && /EventLoop/.test(e.message),
+        (e) => e instanceof TypeError && /an EventLoop of this thread/.test(e.message),
       );
       assert.throws(
         () => group.createTask((async () => "local") as never, { thread: a }),

@@ -16,7 +16,7 @@ const REEXPORTING = new Set(["mod.ts", "threads.ts"]);
 const ALLOWED_REEXPORTS = new Set(['task.ts: export { sleep } from "./sleep.ts";']);
 
 /** Lines that hold code: not blank, not only a comment (block comments and `//` lines), strings kept intact. */
-export function codeLines(text: string): number {
+function codeLines(text: string): number {
   let count = 0;
   let inBlock = false;
   let inTemplate = false;

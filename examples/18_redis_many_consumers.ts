@@ -162,7 +162,9 @@ async function main(): Promise<void> {
       }
       // The jobs the victim finished but had not acknowledged when it died are still pending: a survivor claims
       // them once the victim has been silent for claimIdleMs and runs them again. Their second results come too.
-      while (await jobs.pending() > 0) {
+      // (Bounded, as the wait for each result above: a job that stays pending is reported, not waited for forever.)
+      const giveUpAt = Date.now() + 30_000;
+      while (await jobs.pending() > 0 && Date.now() < giveUpAt) {
         await receive(100).catch((error) => {
           if (!(error instanceof TimeoutError)) throw error;
         });

@@ -136,7 +136,7 @@ export const eagerTaskFactory: TaskFactory = createEagerTaskFactory(Task);
  * @param options `name`, and `loop` to use another than the running loop (which must be running for the start
  * to be eager; else the task is scheduled as usual).
  * @returns The task — done already if the coroutine finished without suspending.
- * @throws {InvalidStateError} If no loop is running and none is given.
+ * @throws {InvalidStateError} If no loop is running and none is given, or the loop is closed.
  * @throws {TypeError} If `coro` is not a coroutine.
  *
  * @example The first step runs before createEagerTask returns
@@ -164,5 +164,6 @@ export function createEagerTask<T>(coro: Coroutine<T>, options?: { name?: string
   if (loop === null) {
     throw new InvalidStateError("Cannot createEagerTask(): no running event loop; pass { loop } or call it in a task");
   }
+  if (loop.isClosed()) throw new InvalidStateError(`Cannot createEagerTask(): ${loop} is closed`);
   return new Task(coro, { name: options?.name, loop, eagerStart: true });
 }

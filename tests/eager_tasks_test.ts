@@ -8,7 +8,7 @@ import { createEagerTask, createEagerTaskFactory, eagerTaskFactory } from "../ea
 import { CancelledError, InvalidStateError } from "../errors.ts";
 import type { Awaitable } from "../future.ts";
 import { gather } from "../gather.ts";
-import type { EventLoop } from "../loop.ts";
+import { type EventLoop, newEventLoop } from "../loop.ts";
 import { Queue } from "../queue.ts";
 import { sleep } from "../sleep.ts";
 import { allTasks, type Coroutine, currentTask, ensureFuture, Task, type TaskOptions } from "../task.ts";
@@ -375,6 +375,15 @@ Deno.test("eager tasks: bad input", async (t) => {
         );
       });
     });
+  });
+  await t.step("createEagerTask on a closed loop is an InvalidStateError naming the loop", () => {
+    const loop = newEventLoop();
+    loop.close();
+    assert.throws(
+      () => createEagerTask(async () => {}, { loop }),
+      (e) =>
+        e instanceof InvalidStateError && /createEagerTask\(\): <EventLoop .*closed=true.*> is closed/.test(e.message),
+    );
   });
   await t.step("createEagerTaskFactory needs a class", () => {
     assert.throws(() => createEagerTaskFactory(undefined as never), TypeError);

@@ -10,6 +10,8 @@ export const NO_ERROR: unique symbol = Symbol("no error");
 
 /** The rarely needed part of a task. */
 export class TaskExtras {
+  /** The task's name, when given or set (else the task makes `Task-<n>` from its number). */
+  name: string | undefined = undefined;
   /** The message of the pending cancel. */
   cancelMessage: string | undefined = undefined;
   /** How many cancels are pending (`cancelling()`). */

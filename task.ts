@@ -132,6 +132,11 @@ const GENERATOR = 1; // the coroutine is a generator object (else a function ret
 const STARTED = 2; // the first step ran
 const MUST_CANCEL = 4; // a cancel waits to be thrown into the coroutine at its next step or await
 const EAGER = 8; // the async function is being called inside createTask (an eager start)
+// Above the flag bits, `#flags` holds the task's number (the `n` of its default name `Task-<n>`): one field less
+// per task than a name field of its own (8 bytes of each of the hundreds of thousands a server parks). A name
+// given or set, and a number too large for the bits (past 2^27 - 1 tasks), live in the task's extras instead.
+const NUMBER_SHIFT = 4;
+const LARGEST_INLINE_NUMBER = 2 ** (31 - NUMBER_SHIFT) - 1;
 
 let nextTaskNumber = 1;
 
@@ -159,12 +164,11 @@ let nextTaskNumber = 1;
  * ```
  */
 export class Task<T = unknown> extends Future<T> {
-  // A task is kept small — ten fields besides the Future's, counting the context brand — because benchmarks and
+  // A task is kept small — nine fields besides the Future's, counting the context brand — because benchmarks and
   // servers park hundreds of thousands of them: what only cancelled, named or debugged tasks need lives in
   // `#extras`, made on demand.
   #coro: Coroutine<T>;
   #flags: number;
-  #name: string | number;
   // What the task is suspended on — CPython's `_fut_waiter`: the one place cancellation goes through.
   #waiter: Future<unknown> | typeof YIELD | null = null;
   // For async-function tasks, how to resume the parked await: the resolve function the engine handed to `then`.
@@ -194,11 +198,22 @@ export class Task<T = unknown> extends Future<T> {
   constructor(coro: Coroutine<T>, options?: TaskOptions) {
     const loop = options?.loop ?? currentOrNewLoop();
     super({ loop });
-    this.#flags = checkCoroutine(coro) ? GENERATOR : 0;
+    const kind = checkCoroutine(coro) ? GENERATOR : 0;
     this.#coro = coro;
     const name = options?.name;
     checkTaskName(name);
-    this.#name = name ?? nextTaskNumber++;
+    if (name !== undefined) {
+      this.#flags = kind;
+      Task.#extrasOrNew(this).name = name;
+    } else {
+      const number = nextTaskNumber++;
+      if (number <= LARGEST_INLINE_NUMBER) {
+        this.#flags = kind | (number << NUMBER_SHIFT);
+      } else {
+        this.#flags = kind;
+        Task.#extrasOrNew(this).name = `Task-${number}`;
+      }
+    }
     const context = taskContext.capture();
     if (context !== undefined) Task.#extrasOrNew(this).context = context;
     loop._registerTask(this as Task<unknown>);
@@ -243,8 +258,7 @@ export class Task<T = unknown> extends Future<T> {
    * ```
    */
   getName(): string {
-    const name = this.#name;
-    return typeof name === "string" ? name : (this.#name = `Task-${name}`);
+    return this.#extras?.name ?? `Task-${this.#flags >>> NUMBER_SHIFT}`;
   }
 
   /**
@@ -266,7 +280,7 @@ export class Task<T = unknown> extends Future<T> {
    * ```
    */
   setName(name: unknown): void {
-    this.#name = String(name);
+    Task.#extrasOrNew(this).name = String(name);
   }
 
   /**

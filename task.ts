@@ -42,6 +42,7 @@
 import { currentOrNewLoop, enterStep, runningLoop, steppingTask } from "./_current.ts";
 import { TASK_IN_CONTEXT, taskContext } from "./_task_context.ts";
 import { NO_ERROR, TaskExtras } from "./_task_extras.ts";
+import { defaultTaskName, numberedTaskName, takeTaskNumberBits } from "./_task_number.ts";
 import { isGeneratorObject, isThenable } from "./_coroutine_kind.ts";
 import { FULFILLED, settledPromise } from "./_promise_state.ts";
 import { Rejection } from "./_rejection.ts";
@@ -132,13 +133,7 @@ const GENERATOR = 1; // the coroutine is a generator object (else a function ret
 const STARTED = 2; // the first step ran
 const MUST_CANCEL = 4; // a cancel waits to be thrown into the coroutine at its next step or await
 const EAGER = 8; // the async function is being called inside createTask (an eager start)
-// Above the flag bits, `#flags` holds the task's number (the `n` of its default name `Task-<n>`): one field less
-// per task than a name field of its own (8 bytes of each of the hundreds of thousands a server parks). A name
-// given or set, and a number too large for the bits (past 2^27 - 1 tasks), live in the task's extras instead.
-const NUMBER_SHIFT = 4;
-const LARGEST_INLINE_NUMBER = 2 ** (31 - NUMBER_SHIFT) - 1;
-
-let nextTaskNumber = 1;
+// Above the flag bits, `#flags` holds the task's number (see `_task_number.ts`).
 
 /**
  * A coroutine running on an event loop (Python's `asyncio.Task`). A task is a `Future` of the coroutine's result.
@@ -202,18 +197,9 @@ export class Task<T = unknown> extends Future<T> {
     this.#coro = coro;
     const name = options?.name;
     checkTaskName(name);
-    if (name !== undefined) {
-      this.#flags = kind;
-      Task.#extrasOrNew(this).name = name;
-    } else {
-      const number = nextTaskNumber++;
-      if (number <= LARGEST_INLINE_NUMBER) {
-        this.#flags = kind | (number << NUMBER_SHIFT);
-      } else {
-        this.#flags = kind;
-        Task.#extrasOrNew(this).name = `Task-${number}`;
-      }
-    }
+    const numberBits = name === undefined ? takeTaskNumberBits() : 0;
+    this.#flags = kind | numberBits;
+    if (numberBits === 0) Task.#extrasOrNew(this).name = name ?? numberedTaskName();
     const context = taskContext.capture();
     if (context !== undefined) Task.#extrasOrNew(this).context = context;
     loop._registerTask(this as Task<unknown>);
@@ -258,7 +244,7 @@ export class Task<T = unknown> extends Future<T> {
    * ```
    */
   getName(): string {
-    return this.#extras?.name ?? `Task-${this.#flags >>> NUMBER_SHIFT}`;
+    return this.#extras?.name ?? defaultTaskName(this.#flags);
   }
 
   /**

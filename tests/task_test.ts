@@ -15,6 +15,7 @@ import type { Future } from "../future.ts";
 import { newEventLoop } from "../loop.ts";
 import { sleep } from "../sleep.ts";
 import { allTasks, type Coroutine, createTask, currentTask, ensureFuture, Task } from "../task.ts";
+import { _continueTaskNumbersFrom, _LARGEST_INLINE_TASK_NUMBER } from "../_task_number.ts";
 import { VirtualClock } from "../virtual_clock.ts";
 import { coroutine, type Kind, KINDS, timeOnceIdle, virtualLoop } from "./_helpers.ts";
 
@@ -895,6 +896,26 @@ Deno.test("Task names: Task-N by default with N counting up, the name option, an
     first.setName(7);
     assert.equal(first.getName(), "7");
   });
+  await t.step(
+    "numbers too large for a task's flags word still name it Task-N (CPython's counter is unbounded)",
+    () => {
+      const was = _continueTaskNumbersFrom(_LARGEST_INLINE_TASK_NUMBER);
+      try {
+        const last = loop.createTask(async () => {});
+        const past = loop.createTask(function* () {}());
+        const further = loop.createTask(async () => {});
+        assert.equal(last.getName(), `Task-${_LARGEST_INLINE_TASK_NUMBER}`);
+        assert.equal(past.getName(), `Task-${_LARGEST_INLINE_TASK_NUMBER + 1}`);
+        assert.equal(further.getName(), `Task-${_LARGEST_INLINE_TASK_NUMBER + 2}`);
+        assert.match(String(past), new RegExp(`name='Task-${_LARGEST_INLINE_TASK_NUMBER + 1}'`));
+        past.setName("renamed");
+        assert.equal(past.getName(), "renamed");
+        assert.equal(further.getName(), `Task-${_LARGEST_INLINE_TASK_NUMBER + 2}`);
+      } finally {
+        _continueTaskNumbersFrom(was);
+      }
+    },
+  );
   await t.step("createTask() with a name option outside loop.createTask()", async () => {
     const name = await loop.runUntilComplete(async () => createTask(async () => {}, { name: "child" }).getName());
     assert.equal(name, "child");

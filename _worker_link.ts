@@ -407,10 +407,19 @@ export class WorkerLink {
 
   #onRing = (): void => {
     this.#watchingRing = false;
-    while (!this.#ended && this.#takeInOrder());
-    // A ring reply left over waits for a port message before it, which the worker's poke brings: the drain that
-    // follows it watches the ring again. Watching now would wake this thread at once, again and again.
-    if (this.#calls.size > 0 && this.#ring.nextSeq() === -1) this.#watchRing();
+    for (;;) {
+      while (!this.#ended && this.#takeInOrder());
+      if (this.#ended || this.#calls.size === 0) return;
+      // One read decides (the worker writes on meanwhile): a reply that arrived since the last take is taken now —
+      // not watching for it would lose its wake-up, as the tail already moved past it.
+      const next = this.#ring.nextSeq();
+      if (next === this.#expected) continue;
+      // An empty ring is watched. A ring reply left over waits for a port message before it, which the worker's
+      // poke brings: the drain that follows it watches the ring again (watching now would wake at once, again and
+      // again).
+      if (next === -1) this.#watchRing();
+      return;
+    }
   };
 
   #dispatch(message: WorkerMessage): void {
